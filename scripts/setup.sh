@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs what sluice needs to build and test, from Debian 12's packages.
+# Idempotent: asks apt only for the packages that are missing, so a second run
+# costs a dpkg query and nothing else.
+set -euo pipefail
+
+packages=(
+  cmake ninja-build g++ pkg-config git
+  libsimdjson-dev librdkafka-dev libcpp-httplib-dev libspdlog-dev libfmt-dev
+  libcli11-dev libyaml-cpp-dev libcurl4-openssl-dev libsqlite3-dev libssl-dev
+  zlib1g-dev libgtest-dev libgmock-dev libbenchmark-dev
+  clang libclang-rt-14-dev   # libFuzzer targets and sanitizer runtimes
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed'; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "setup: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+echo "setup: installing ${missing[*]}"
+sudo_cmd=()
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "setup: need root (or sudo) to install: ${missing[*]}" >&2; exit 1; }
+  sudo_cmd=(sudo)
+fi
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get update -qq
+"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"

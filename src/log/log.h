@@ -1,0 +1,179 @@
+#pragma once
+// The log seam: what the pipeline needs of a partitioned, durable log (Kafka's role in
+// the seed). Two backends sit behind it, picked by URI: `file:<dir>` (the embedded
+// segment log in log/embedded/) and, later, `kafka://host:port` (log/kafka/).
+//
+// Contracts every backend keeps:
+// - Producer: a record counts as acknowledged only once the log holds it (embedded:
+//   written to the segment file; Kafka: delivery report with acks=all).
+// - Consumer: offsets are committed only by an explicit commit(); a committed offset is
+//   the next offset to read (Kafka's convention).
+// - Keyed records go to partition_for_key(key, partitions) (Kafka's murmur2
+//   partitioner), so a key lands on the same partition number on both backends.
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sluice::log {
+
+struct Header {
+  std::string key;
+  std::string value;
+  bool operator==(const Header&) const = default;
+};
+
+// A record to append. The producer copies what it needs before send() returns.
+struct OutRecord {
+  std::string_view topic;
+  std::optional<std::string_view> key;  // nullopt: no key (round-robin partition)
+  std::string_view value;
+  int64_t timestamp_ms = 0;    // 0: the producer stamps the current time
+  int32_t partition = -1;      // -1: chosen from the key (murmur2) or round-robin
+  std::span<const Header> headers = {};
+};
+
+// A record read back from the log.
+struct Message {
+  std::string topic;
+  int32_t partition = 0;
+  int64_t offset = 0;
+  int64_t timestamp_ms = 0;
+  std::optional<std::string> key;
+  std::string value;
+  std::vector<Header> headers;
+};
+
+struct TopicPartition {
+  std::string topic;
+  int32_t partition = 0;
+  auto operator<=>(const TopicPartition&) const = default;
+};
+
+struct TopicPartitionOffset {
+  std::string topic;
+  int32_t partition = 0;
+  int64_t offset = 0;  // next offset to read
+  bool operator==(const TopicPartitionOffset&) const = default;
+};
+
+// Totals since the producer was created.
+struct DeliveryStats {
+  uint64_t acked = 0;
+  uint64_t failed = 0;
+  std::string last_error;  // reason of the latest failure, empty if none
+};
+
+class Producer {
+ public:
+  virtual ~Producer() = default;
+  // Queues one record (copying it). Blocks while the producer's buffer is full
+  // (backpressure). Throws FatalError when the log cannot take records at all
+  // (e.g. another process holds the topic's writer lock).
+  virtual void send(const OutRecord& record) = 0;
+  // Does due background work (writes batches whose linger time passed, serves
+  // delivery reports) and returns the totals so far. Never blocks for long.
+  virtual DeliveryStats poll() = 0;
+  // Writes out everything queued and waits up to `timeout` for its acknowledgement.
+  virtual DeliveryStats flush(std::chrono::milliseconds timeout) = 0;
+};
+
+enum class StartFrom { earliest, latest };
+
+struct ConsumerOptions {
+  std::string group;  // empty: no group (assign() only, commit() is an error)
+  StartFrom start = StartFrom::earliest;  // for partitions with no committed offset
+};
+
+class Consumer {
+ public:
+  virtual ~Consumer() = default;
+  // Joins the group for these topics: every partition of them (embedded log), or the
+  // partitions the group coordinator assigns (Kafka). Reading starts from the
+  // group's committed offsets, else from options.start.
+  virtual void subscribe(const std::vector<std::string>& topics) = 0;
+  // Reads these partitions from these offsets, outside any group management.
+  virtual void assign(const std::vector<TopicPartitionOffset>& partitions) = 0;
+  // Returns up to `max` messages in offset order per partition, waiting up to
+  // `timeout` when none is available. An empty result means nothing new.
+  virtual std::vector<Message> poll(size_t max, std::chrono::milliseconds timeout) = 0;
+  // Durably stores the group's next offsets for these partitions. Returns only once
+  // they survive a crash.
+  virtual void commit(const std::vector<TopicPartitionOffset>& offsets) = 0;
+  // The group's committed offsets for the partitions it reads (absent: none).
+  virtual std::vector<TopicPartitionOffset> committed() = 0;
+};
+
+struct PartitionInfo {
+  int32_t partition = 0;
+  int64_t start_offset = 0;  // first offset still held (after retention)
+  int64_t end_offset = 0;    // offset the next record will get
+  int64_t bytes = 0;         // bytes held on disk (0 if the backend cannot tell)
+};
+
+struct TopicDescription {
+  std::string name;
+  int32_t replication_factor = 1;
+  std::vector<PartitionInfo> partitions;
+};
+
+struct GroupOffsets {
+  std::string group;
+  std::map<int32_t, int64_t> committed;  // partition -> next offset to read
+};
+
+class Admin {
+ public:
+  virtual ~Admin() = default;
+  virtual std::vector<std::string> list_topics() = 0;
+  // Throws UsageError if the topic does not exist.
+  virtual TopicDescription describe_topic(std::string_view topic) = 0;
+  virtual bool topic_exists(std::string_view topic) = 0;
+  // Creates the topic; returns false (and changes nothing) if it already exists.
+  virtual bool create_topic(std::string_view topic, int32_t partitions, int32_t replication_factor) = 0;
+  // The consumer groups that committed offsets for this topic.
+  virtual std::vector<GroupOffsets> group_offsets(std::string_view topic) = 0;
+};
+
+// Settings of the embedded log (config keys under `embedded_log:`).
+enum class FsyncPolicy { interval, always, never };
+
+struct EmbeddedLogOptions {
+  int64_t segment_bytes = 64ll << 20;        // roll the active segment past this size
+  int64_t index_interval_bytes = 4096;       // one sparse index entry per this many log bytes
+  int64_t retention_bytes = -1;              // per partition; -1: unlimited
+  std::chrono::milliseconds retention{7ll * 24 * 3600 * 1000};  // by age of a segment's newest record; 0: forever
+  FsyncPolicy fsync = FsyncPolicy::interval;
+  std::chrono::milliseconds fsync_interval{100};
+  int64_t batch_bytes = 256 << 10;           // producer writes a partition's batch past this size
+  std::chrono::milliseconds linger{5};       // ...or once its oldest record is this old
+};
+
+struct LogSettings {
+  std::string uri;                 // file:./data/log | kafka://host:port[,host:port]
+  int32_t partitions = 3;          // for topics this process creates
+  int32_t replication_factor = 1;
+  EmbeddedLogOptions embedded;
+  std::map<std::string, std::string> kafka;  // passed to librdkafka unchanged
+};
+
+// One log: a factory of producers, consumers and admin clients for one URI.
+class Log {
+ public:
+  virtual ~Log() = default;
+  virtual std::unique_ptr<Producer> producer() = 0;
+  virtual std::unique_ptr<Consumer> consumer(const ConsumerOptions& options) = 0;
+  virtual std::unique_ptr<Admin> admin() = 0;
+  virtual std::string describe() const = 0;  // e.g. "embedded log at ./data/log"
+};
+
+// Opens the log named by settings.uri. Throws UsageError for an unknown scheme or a
+// malformed URI, naming it.
+std::unique_ptr<Log> open_log(const LogSettings& settings);
+
+}  // namespace sluice::log

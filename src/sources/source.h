@@ -1,0 +1,52 @@
+#pragma once
+// The source seam: where raw user records come from (the seed's get_data() calling
+// randomuser.me). A source hands out whole API responses, as the bytes the API
+// returned: `{"results":[{...},...],"info":{...}}`. The mapper parses them once.
+//
+// Backends: `http` (libcurl against randomuser.me or any server with its API, in
+// sources/http/) and `builtin` (a deterministic generator of the same JSON, in
+// sources/builtin/).
+#include <cstdint>
+#include <map>
+#include <string>
+
+namespace sluice::sources {
+
+// One API response. `body` keeps simdjson's required padding past its end
+// (body.capacity() >= body.size() + kPadding), so it can be parsed in place.
+struct SourceBatch {
+  std::string body;
+  uint32_t results = 0;  // number of user records in body (as the source counted them)
+};
+
+// Counters every source keeps (read by the progress line and the summary).
+struct SourceStats {
+  uint64_t requests = 0;        // responses asked for
+  uint64_t batches = 0;         // responses handed out
+  uint64_t records = 0;         // user records handed out
+  uint64_t bytes = 0;           // response bytes handed out
+  uint64_t retries = 0;         // attempts repeated after a failure
+  // Failures by kind ("http_500", "timeout", "not_json", "truncated", "api_error",
+  // "empty_results", "connect", ...): each one was counted, logged and retried.
+  std::map<std::string, uint64_t> errors;
+  uint64_t error_total() const {
+    uint64_t n = 0;
+    for (auto& [k, v] : errors) n += v;
+    return n;
+  }
+};
+
+class Source {
+ public:
+  virtual ~Source() = default;
+  // Fills `out` with the next response holding up to `n` records. Returns false when
+  // the source is exhausted or was stopped (stop()); retries transient failures
+  // internally, counting each.
+  virtual bool next_batch(uint32_t n, SourceBatch& out) = 0;
+  // Makes a blocked next_batch() return false soon. Callable from another thread.
+  virtual void stop() = 0;
+  virtual SourceStats stats() const = 0;
+  virtual std::string describe() const = 0;  // e.g. "builtin generator (seed 42)"
+};
+
+}  // namespace sluice::sources

@@ -1,0 +1,109 @@
+#include <gtest/gtest.h>
+
+#include "common/crc32c.h"
+#include "common/json_writer.h"
+#include "common/murmur2.h"
+#include "common/units.h"
+#include "common/uuid.h"
+
+namespace sluice {
+namespace {
+
+TEST(Crc32c, KnownVectors) {
+  // RFC 3720 (iSCSI) appendix B.4 test vectors.
+  std::string zeros(32, '\0');
+  EXPECT_EQ(crc32c(zeros), 0x8A9136AAu);
+  std::string ones(32, '\xff');
+  EXPECT_EQ(crc32c(ones), 0x62A8AB43u);
+  std::string inc(32, '\0');
+  for (int i = 0; i < 32; ++i) inc[i] = static_cast<char>(i);
+  EXPECT_EQ(crc32c(inc), 0x46DD794Eu);
+  EXPECT_EQ(crc32c("123456789"), 0xE3069283u);
+}
+
+TEST(Crc32c, IncrementalEqualsWhole) {
+  std::string s = "the quick brown fox jumps over the lazy dog, twice over";
+  for (size_t cut = 0; cut <= s.size(); ++cut) {
+    uint32_t c = crc32c(0, s.data(), cut);
+    c = crc32c(c, s.data() + cut, s.size() - cut);
+    EXPECT_EQ(c, crc32c(s)) << cut;
+  }
+}
+
+TEST(Murmur2, MatchesKafkaUtils) {
+  // Values from Kafka's UtilsTest.testMurmur2.
+  EXPECT_EQ(murmur2("21"), -973932308);
+  EXPECT_EQ(murmur2("foobar"), -790332482);
+  EXPECT_EQ(murmur2("a-little-bit-long-string"), -985981536);
+  EXPECT_EQ(murmur2("a-little-bit-longer-string"), -1486304829);
+  EXPECT_EQ(murmur2("lkjh234lh9fiuh90y23oiuhsafujhadof229phr9h19h89h8"), -58897971);
+  EXPECT_EQ(murmur2("abc"), 479470107);
+}
+
+TEST(Murmur2, PartitionIsNonNegativeAndStable) {
+  for (int n : {1, 3, 4, 7}) {
+    for (auto key : {"", "a", "user-1", "109cc029-1c67-46d9-981a-8ac3dfeac5cd"}) {
+      int32_t p = partition_for_key(key, n);
+      EXPECT_GE(p, 0);
+      EXPECT_LT(p, n);
+      EXPECT_EQ(p, partition_for_key(key, n));
+    }
+  }
+}
+
+TEST(Uuid, V4FormatAndRoundTrip) {
+  for (int i = 0; i < 1000; ++i) {
+    Uuid u = uuid_v4();
+    std::string s = format_uuid(u);
+    ASSERT_EQ(s.size(), 36u);
+    EXPECT_EQ(s[14], '4');
+    EXPECT_TRUE(s[19] == '8' || s[19] == '9' || s[19] == 'a' || s[19] == 'b') << s;
+    auto back = parse_uuid(s);
+    ASSERT_TRUE(back);
+    EXPECT_EQ(*back, u);
+  }
+  EXPECT_NE(format_uuid(uuid_v4()), format_uuid(uuid_v4()));
+}
+
+TEST(Uuid, RejectsMalformed) {
+  EXPECT_FALSE(parse_uuid(""));
+  EXPECT_FALSE(parse_uuid("109cc029-1c67-46d9-981a-8ac3dfeac5c"));
+  EXPECT_FALSE(parse_uuid("109cc029x1c67-46d9-981a-8ac3dfeac5cd"));
+  EXPECT_FALSE(parse_uuid("109cc029-1c67-46d9-981a-8ac3dfeac5cg"));
+  EXPECT_TRUE(parse_uuid("109CC029-1C67-46D9-981A-8AC3DFEAC5CD"));
+}
+
+TEST(JsonWriter, EscapesOnlyWhatMust) {
+  std::string out;
+  append_json_string(out, "Seán \"Old\" back\\slash\n\t\x01 آرمین");
+  EXPECT_EQ(out, "\"Seán \\\"Old\\\" back\\\\slash\\n\\t\\u0001 آرمین\"");
+  EXPECT_TRUE(valid_utf8("Ліліана"));
+  EXPECT_FALSE(valid_utf8("\xc3\x28"));
+}
+
+TEST(Units, Durations) {
+  EXPECT_EQ(parse_duration("100ms")->count(), 100);
+  EXPECT_EQ(parse_duration("10s")->count(), 10000);
+  EXPECT_EQ(parse_duration("10")->count(), 10000);
+  EXPECT_EQ(parse_duration("1.5s")->count(), 1500);
+  EXPECT_EQ(parse_duration("2m")->count(), 120000);
+  EXPECT_EQ(parse_duration("7d")->count(), 7ll * 86400000);
+  EXPECT_FALSE(parse_duration("10 parsecs"));
+  EXPECT_FALSE(parse_duration("-1s"));
+  EXPECT_FALSE(parse_duration(""));
+  EXPECT_EQ(format_duration(std::chrono::milliseconds(60000)), "1m");
+  EXPECT_EQ(format_duration(std::chrono::milliseconds(1500)), "1500ms");
+}
+
+TEST(Units, Bytes) {
+  EXPECT_EQ(*parse_bytes("4096"), 4096);
+  EXPECT_EQ(*parse_bytes("64MiB"), 64ll << 20);
+  EXPECT_EQ(*parse_bytes("1GiB"), 1ll << 30);
+  EXPECT_EQ(*parse_bytes("10MB"), 10'000'000);
+  EXPECT_EQ(*parse_bytes("-1"), -1);
+  EXPECT_FALSE(parse_bytes("-2"));
+  EXPECT_FALSE(parse_bytes("12 parsecs"));
+}
+
+}  // namespace
+}  // namespace sluice
