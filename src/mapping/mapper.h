@@ -1,0 +1,55 @@
+#pragma once
+// Runs a compiled Mapping over API responses: one pass over each user record with
+// simdjson On-Demand, reading only the paths the templates need (in document order,
+// skipping the rest), then rendering the output JSON into a reused buffer.
+//
+// Threading: a Mapper owns its parser and buffers; use one per thread. The Mapping it
+// points to must outlive it.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "mapping/mapping.h"
+
+namespace sluice::mapping {
+
+// Receives the outcome of each user record, in order. Views are valid only during
+// the call.
+class RecordHandler {
+ public:
+  virtual ~RecordHandler() = default;
+  // A mapped record: `key` is the key field's value (empty view and has_key false if
+  // the mapping has no key field); `value` is the compact JSON object.
+  virtual void on_record(bool has_key, std::string_view key, std::string_view value) = 0;
+  // A record the mapping cannot use: `raw` is the record's JSON as it came from the
+  // API, `reason` names the cause ("missing field location.street.number").
+  virtual void on_error(std::string_view raw, std::string_view reason) = 0;
+};
+
+struct MapResult {
+  uint64_t mapped = 0;
+  uint64_t failed = 0;
+  // The response itself was not usable past some point (not JSON, no `results`
+  // array, truncated); records before that point were handed out.
+  bool malformed = false;
+  std::string malformed_reason;
+};
+
+class Mapper {
+ public:
+  explicit Mapper(const Mapping& mapping);
+  ~Mapper();
+  Mapper(const Mapper&) = delete;
+  Mapper& operator=(const Mapper&) = delete;
+
+  // Maps every element of the response's `results` array. `body` must be followed by
+  // at least simdjson::SIMDJSON_PADDING readable bytes (SourceBatch keeps them).
+  MapResult map_response(std::string_view body, RecordHandler& handler);
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace sluice::mapping
