@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Builds and runs every test: the GoogleTest suites under ctest, again under
+# ASan+UBSan and (for the concurrent parts) TSan, then each libFuzzer target for a
+# bounded time. Installs what is missing first. FUZZ_SECONDS (default 20) bounds
+# each fuzz run; SLUICE_SKIP_SANITIZERS=1 skips the sanitizer builds.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+jobs=$(nproc 2>/dev/null || echo 2)
+bash scripts/build.sh
+
+step() { printf '\n==== %s ====\n' "$*"; }
+
+step "unit and integration tests (RelWithDebInfo)"
+(cd build && ctest --output-on-failure -j "$jobs" --timeout 600)
+
+if [ "${SLUICE_SKIP_SANITIZERS:-0}" != 1 ]; then
+  step "tests under ASan + UBSan"
+  cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DSLUICE_BENCH=OFF \
+    -DSLUICE_SANITIZE=address,undefined >/dev/null
+  ninja -C build-asan -j "$jobs"
+  (cd build-asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j "$jobs" --timeout 900)
+
+  step "concurrent parts under TSan (log, produce)"
+  cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSLUICE_BENCH=OFF \
+    -DSLUICE_SANITIZE=thread >/dev/null
+  ninja -C build-tsan -j "$jobs" test_log test_produce sluice
+  (cd build-tsan && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -j "$jobs" --timeout 900 \
+    -R '^test_(log|produce)\.')
+fi
+
+step "fuzz targets (${FUZZ_SECONDS:-20} s each)"
+bash scripts/fuzz.sh "${FUZZ_SECONDS:-20}"

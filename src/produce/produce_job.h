@@ -1,0 +1,72 @@
+#pragma once
+// The produce task: the seed's Airflow task `stream_data` (fetch users, format_data,
+// publish to `user_created`), run for a duration or a record count at an optional rate.
+//
+// Two threads: a fetcher pulls responses from the Source into a small bounded queue
+// (so HTTP waits or generation overlap with mapping), and the caller's thread maps
+// each response and sends the records. Records the mapping cannot use go to the
+// dead-letter topic with their reason in headers; each kind of reason is logged once.
+//
+// Counting follows the log's contract: `produced` moves only when the log
+// acknowledged a record (Producer::DeliveryStats::acked).
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "log/log.h"
+#include "mapping/mapping.h"
+#include "sources/source.h"
+
+namespace sluice::produce {
+
+struct ProduceOptions {
+  std::string topic = "user_created";
+  std::string dead_letter_topic = "user_created.dlq";
+  std::chrono::milliseconds duration{60'000};  // 0: no time limit
+  uint64_t max_records = 0;                    // 0: no record limit
+  double rate = 0;                             // records per second; 0: unlimited
+  uint32_t batch_size = 500;                   // records asked of the source per response
+  std::chrono::milliseconds flush_timeout{30'000};
+};
+
+struct ProduceStats {
+  uint64_t produced = 0;       // acknowledged by the log on the topic
+  uint64_t sent = 0;           // handed to the producer (acknowledged or not yet)
+  uint64_t dead_lettered = 0;  // acknowledged on the dead-letter topic
+  uint64_t map_failures = 0;   // records the mapping rejected (sent to the DLQ)
+  uint64_t delivery_failures = 0;  // records the log refused for good
+  uint64_t bytes = 0;          // value bytes sent to the topic
+  double elapsed_s = 0;
+  std::string last_delivery_error;
+  sources::SourceStats source;
+  std::map<std::string, uint64_t> map_failure_kinds;  // reason -> count
+};
+
+class ProduceJob {
+ public:
+  // `source`, `mapping` and both producers must outlive the job. `dlq_producer` may be
+  // the same object as `producer`.
+  ProduceJob(sources::Source& source, const mapping::Mapping& mapping, log::Producer& producer,
+             log::Producer& dlq_producer, ProduceOptions options);
+  ~ProduceJob();
+
+  // Runs until the duration or record limit is reached, the source is exhausted, or
+  // stop() is called; then flushes the producers and returns the final figures.
+  // `on_progress` (optional) is called from the running thread about every
+  // `progress_every`.
+  ProduceStats run(const std::function<void(const ProduceStats&)>& on_progress = {},
+                   std::chrono::milliseconds progress_every = std::chrono::milliseconds(500));
+  // Asks run() to finish soon (flushing what it has). Safe from any thread or a
+  // signal-watching thread; not async-signal-safe.
+  void stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace sluice::produce
