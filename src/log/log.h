@@ -162,11 +162,20 @@ struct LogSettings {
   std::map<std::string, std::string> kafka;  // passed to librdkafka unchanged
 };
 
+struct ProducerOptions {
+  // Embedded log only (Kafka has no such rule). true: the producer holds each topic's
+  // writer lock from its first record to its end, so a second writer of the topic is
+  // refused. false: it takes the lock for each write only, so several processes can
+  // append to a low-volume topic in turn (the dead-letter topic, which both
+  // `sluice produce` and `sluice stream` write).
+  bool exclusive = true;
+};
+
 // One log: a factory of producers, consumers and admin clients for one URI.
 class Log {
  public:
   virtual ~Log() = default;
-  virtual std::unique_ptr<Producer> producer() = 0;
+  virtual std::unique_ptr<Producer> producer(const ProducerOptions& options = {}) = 0;
   virtual std::unique_ptr<Consumer> consumer(const ConsumerOptions& options) = 0;
   virtual std::unique_ptr<Admin> admin() = 0;
   virtual std::string describe() const = 0;  // e.g. "embedded log at ./data/log"
