@@ -1,0 +1,57 @@
+#pragma once
+// The builtin source: a generator of randomuser.me API responses (version 1.4), so
+// the pipeline runs offline with data shaped like the real thing: every field of the
+// API in its order and JSON type, the API's 21 nationalities with their names,
+// streets, cities, states, postcode formats (JSON numbers for some countries, strings
+// for others), phone formats and national ids, in Latin, Persian and Cyrillic scripts.
+//
+// Deterministic: the same seed gives byte-identical responses for the same sequence
+// of next_batch() calls. Dates and ages are computed against a fixed reference day,
+// not the clock. Password hashes (md5/sha1/sha256) are random hex of the right length
+// drawn from the same generator: they look like the API's but hash nothing.
+//
+// Speed: responses are appended field by field into a reused buffer from tables
+// escaped once at start-up; about a million users a second on one core.
+#include <atomic>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "sources/source.h"
+
+namespace sluice::sources {
+
+struct BuiltinSourceOptions {
+  uint64_t seed = 0;                       // 0: pick one at random (describe() names it)
+  std::vector<std::string> nationalities;  // e.g. {"US","IR"}; empty: all 21
+  uint64_t max_records = 0;                // 0: unlimited
+};
+
+class BuiltinSource : public Source {
+ public:
+  // Throws UsageError for an unknown nationality code.
+  explicit BuiltinSource(BuiltinSourceOptions options);
+  ~BuiltinSource() override;
+
+  bool next_batch(uint32_t n, SourceBatch& out) override;
+  void stop() override { stopped_ = true; }
+  SourceStats stats() const override;
+  std::string describe() const override;
+  uint64_t seed() const { return seed_; }
+
+  // The codes this generator knows (the API's `nat` values).
+  static std::vector<std::string> known_nationalities();
+
+ private:
+  struct Impl;
+  Impl* impl_;
+  uint64_t seed_;
+  uint64_t max_records_;
+  std::atomic<bool> stopped_{false};
+  mutable std::mutex stats_mu_;
+  SourceStats stats_;
+  uint64_t page_ = 0;
+};
+
+}  // namespace sluice::sources

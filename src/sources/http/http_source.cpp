@@ -1,0 +1,249 @@
+#include "sources/http/http_source.h"
+
+#include <curl/curl.h>
+#include <fmt/format.h>
+#include <simdjson.h>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <map>
+#include <random>
+
+#include "common/error.h"
+#include "common/version.h"
+
+namespace sluice::sources {
+
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+std::once_flag curl_once;
+
+size_t on_body(char* data, size_t size, size_t n, void* user) {
+  static_cast<std::string*>(user)->append(data, size * n);
+  return size * n;
+}
+
+// What went wrong with one call, "" if nothing did.
+struct Failure {
+  std::string kind;    // counter name: http_503, timeout, not_json, ...
+  std::string detail;  // for the log
+};
+
+}  // namespace
+
+struct HttpSource::Impl {
+  explicit Impl(HttpSourceOptions opt) : o(std::move(opt)) {
+    std::call_once(curl_once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+    curl = curl_easy_init();
+    if (!curl) throw FatalError("libcurl could not create a handle");
+    user_agent = std::string("sluice/") + kVersion;
+  }
+  ~Impl() { curl_easy_cleanup(curl); }
+
+  static int on_progress(void* self, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+    return static_cast<Impl*>(self)->stopping.load() ? 1 : 0;  // non-zero aborts the transfer
+  }
+
+  // Waits until `until` unless stop() comes first; false if stopped.
+  bool sleep_until(Clock::time_point until) {
+    std::unique_lock lk(wait_mu);
+    return !wait_cv.wait_until(lk, until, [&] { return stopping.load(); });
+  }
+
+  std::string request_url(uint32_t n) const {
+    return o.url + (o.url.find('?') == std::string::npos ? "?" : "&") + "results=" + std::to_string(n);
+  }
+
+  // One GET; fills `body`. Returns the failure, if any.
+  Failure fetch(uint32_t n, std::string& body) {
+    body.clear();
+    std::string url = request_url(n);
+    curl_easy_reset(curl);
+    curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
+    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(o.connect_timeout.count()));
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(o.request_timeout.count()));
+    // Read timeout: less than 1 byte/s for read_timeout aborts the call.
+    curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, std::max<long>(1, static_cast<long>((o.read_timeout.count() + 999) / 1000)));
+    if (o.gzip) curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "");
+    curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
+    curl_easy_setopt(curl, CURLOPT_MAXREDIRS, 5L);
+    curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(curl, CURLOPT_USERAGENT, user_agent.c_str());
+    curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, on_progress);
+    curl_easy_setopt(curl, CURLOPT_XFERINFODATA, this);
+    char err[CURL_ERROR_SIZE] = {};
+    curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, err);
+    CURLcode rc = curl_easy_perform(curl);
+    if (rc != CURLE_OK) {
+      std::string detail = err[0] ? err : curl_easy_strerror(rc);
+      switch (rc) {
+        case CURLE_OPERATION_TIMEDOUT: return {"timeout", detail};
+        case CURLE_COULDNT_CONNECT:
+        case CURLE_COULDNT_RESOLVE_HOST:
+        case CURLE_COULDNT_RESOLVE_PROXY: return {"connect", detail};
+        case CURLE_PARTIAL_FILE: return {"truncated", detail};
+        case CURLE_ABORTED_BY_CALLBACK: return {"stopped", detail};
+        case CURLE_BAD_CONTENT_ENCODING: return {"bad_encoding", detail};
+        default: return {"network", detail};
+      }
+    }
+    long status = 0;
+    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+    if (status < 200 || status > 299) return {fmt::format("http_{}", status), fmt::format("HTTP status {}", status)};
+    return check(body);
+  }
+
+  // Checks that `body` is a usable API response; counts its users into `results`.
+  Failure check(std::string& body) {
+    body.reserve(body.size() + simdjson::SIMDJSON_PADDING);
+    simdjson::dom::element doc;
+    auto err = parser.parse(body.data(), body.size(), false).get(doc);
+    if (err) {
+      size_t first = body.find_first_not_of(" \t\r\n");
+      bool looks_json = first != std::string::npos && (body[first] == '{' || body[first] == '[');
+      std::string detail = fmt::format("{} ({} bytes)", simdjson::error_message(err), body.size());
+      if (looks_json && err != simdjson::UTF8_ERROR) return {"truncated", detail};
+      return {"not_json", detail};
+    }
+    simdjson::dom::object top;
+    if (doc.get_object().get(top)) return {"bad_shape", "the response is not a JSON object"};
+    simdjson::dom::element e;
+    if (!top["error"].get(e)) {
+      std::string_view msg;
+      if (e.get_string().get(msg)) msg = "(no message)";
+      return {"api_error", std::string(msg)};
+    }
+    simdjson::dom::array results;
+    if (top["results"].get_array().get(results)) return {"bad_shape", "no \"results\" array in the response"};
+    results_count = static_cast<uint32_t>(results.size());
+    if (results_count == 0) return {"empty_results", "the API returned no users"};
+    return {};
+  }
+
+  void count_failure(const Failure& f) {
+    {
+      std::lock_guard lk(stats_mu);
+      ++stats.errors[f.kind];
+    }
+    auto now = Clock::now();
+    auto& next = next_log[f.kind];
+    auto& quiet = suppressed[f.kind];
+    if (now >= next) {
+      if (quiet > 0)
+        spdlog::warn("randomuser API call failed ({}): {} (and {} more like it since the last report); retrying", f.kind,
+                     f.detail, quiet);
+      else
+        spdlog::warn("randomuser API call failed ({}): {}; retrying", f.kind, f.detail);
+      quiet = 0;
+      next = now + std::chrono::seconds(10);
+    } else {
+      ++quiet;
+    }
+  }
+
+  bool wait_for_rate() {
+    if (o.rate_limit <= 0) return true;
+    auto now = Clock::now();
+    if (next_allowed > now && !sleep_until(next_allowed)) return false;
+    auto gap = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(1.0 / o.rate_limit));
+    next_allowed = std::max(next_allowed, now) + gap;
+    return true;
+  }
+
+  HttpSourceOptions o;
+  CURL* curl = nullptr;
+  std::string user_agent;
+  simdjson::dom::parser parser;
+  uint32_t results_count = 0;
+  std::atomic<bool> stopping{false};
+  std::mutex wait_mu;
+  std::condition_variable wait_cv;
+  Clock::time_point next_allowed{};
+  std::mt19937_64 rng{std::random_device{}()};
+  std::map<std::string, Clock::time_point> next_log;
+  std::map<std::string, uint64_t> suppressed;
+
+  mutable std::mutex stats_mu;  // guards stats and last_error
+  SourceStats stats;
+  std::string last_error;
+};
+
+HttpSource::HttpSource(HttpSourceOptions options) {
+  const auto& url = options.url;
+  if (!(url.starts_with("http://") || url.starts_with("https://")) || url.size() <= 8)
+    throw UsageError("source: \"" + url + "\" is not an http(s) URL (e.g. https://randomuser.me/api/)");
+  impl_ = std::make_unique<Impl>(std::move(options));
+}
+
+HttpSource::~HttpSource() = default;
+
+bool HttpSource::next_batch(uint32_t n, SourceBatch& out) {
+  Impl& m = *impl_;
+  n = std::clamp<uint32_t>(n, 1, 5000);
+  auto backoff = m.o.backoff_initial;
+  for (int attempt = 0;; ++attempt) {
+    if (m.stopping.load() || !m.wait_for_rate()) return false;
+    {
+      std::lock_guard lk(m.stats_mu);
+      ++m.stats.requests;
+    }
+    Failure f = m.fetch(n, out.body);
+    if (f.kind == "stopped" || m.stopping.load()) return false;
+    if (f.kind.empty()) {
+      out.results = m.results_count;
+      std::lock_guard lk(m.stats_mu);
+      ++m.stats.batches;
+      m.stats.records += out.results;
+      m.stats.bytes += out.body.size();
+      m.last_error.clear();
+      return true;
+    }
+    m.count_failure(f);
+    if (m.o.max_retries >= 0 && attempt >= m.o.max_retries) {
+      std::lock_guard lk(m.stats_mu);
+      m.last_error = fmt::format("{} failed {} times; last: {} ({})", m.o.url, attempt + 1, f.kind, f.detail);
+      spdlog::error("{}", m.last_error);
+      return false;
+    }
+    {
+      std::lock_guard lk(m.stats_mu);
+      ++m.stats.retries;
+    }
+    // Equal jitter: half the backoff, plus a random part of the other half.
+    auto half = backoff / 2;
+    std::uniform_int_distribution<int64_t> jitter(0, std::max<int64_t>(0, half.count()));
+    auto wait = half + std::chrono::milliseconds(jitter(m.rng));
+    backoff = std::min(m.o.backoff_max, backoff * 2);
+    if (!m.sleep_until(Clock::now() + wait)) return false;
+  }
+}
+
+void HttpSource::stop() {
+  {
+    std::lock_guard lk(impl_->wait_mu);
+    impl_->stopping = true;
+  }
+  impl_->wait_cv.notify_all();
+}
+
+SourceStats HttpSource::stats() const {
+  std::lock_guard lk(impl_->stats_mu);
+  return impl_->stats;
+}
+
+std::string HttpSource::describe() const { return "randomuser API at " + impl_->o.url; }
+
+std::string HttpSource::last_error() const {
+  std::lock_guard lk(impl_->stats_mu);
+  return impl_->last_error;
+}
+
+}  // namespace sluice::sources
