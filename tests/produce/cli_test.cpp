@@ -130,9 +130,10 @@ TEST_F(CliTest, ConfigErrorsExitTwoAndWriteNothing) {
   auto flag = sluice("produce --no-such-flag");
   EXPECT_EQ(flag.code, 2);
 
-  auto file = sluice("--config /nonexistent.yaml produce");
-  EXPECT_EQ(file.code, 2);
-  EXPECT_NE(file.err.find("/nonexistent.yaml"), std::string::npos) << file.err;
+  std::string missing = "'" + std::string(SLUICE_BINARY) + "' --config /nonexistent.yaml produce 2>'" +
+                        (dir_ / "missing.txt").string() + "'";
+  EXPECT_EQ(WEXITSTATUS(std::system(missing.c_str())), 2);
+  EXPECT_NE(slurp(dir_ / "missing.txt").find("/nonexistent.yaml"), std::string::npos);
 
   auto scheme = std::system(("'" + std::string(SLUICE_BINARY) + "' --config '" + std::string(SLUICE_FIXTURES) +
                              "/../../config/user_automation.yaml' --log nosuch:/x topics list >/dev/null 2>&1")

@@ -175,7 +175,7 @@ TEST_F(ProduceJobTest, RateLimitHoldsRecordsBack) {
 
 TEST_F(ProduceJobTest, StopFinishesPromptlyAndFlushes) {
   auto mapping = seed_mapping();
-  std::vector<std::string> bodies(100000, fixture("users_v1.4.json"));
+  std::vector<std::string> bodies(2000, fixture("users_v1.4.json"));
   ScriptedSource src(bodies);
   auto producer = log_->producer();
   ProduceOptions o;
