@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "cli/cli_context.h"
+#include "cli/signals.h"
 #include "common/error.h"
 #include "common/version.h"
 
@@ -55,7 +56,9 @@ config::Config load_config(const CliContext& ctx, std::vector<config::Override> 
 }
 
 int main(int argc, char** argv) {
+  SignalWatcher signals;  // first, so that every later thread has the signals blocked
   CliContext ctx;
+  ctx.signals = &signals;
   CLI::App app{
       "sluice: the randomuser -> Kafka -> Spark -> Cassandra pipeline as one binary.\n"
       "Runs on an embedded log and SQLite by default; on Kafka and Cassandra by URI.",
@@ -79,6 +82,8 @@ int main(int argc, char** argv) {
       "e.g. SLUICE_HTTP__BATCH_SIZE=1000. Exit codes: 0 ok, 1 runtime failure, 2 usage or config error.");
 
   add_produce_command(app, ctx);
+  add_stream_command(app, ctx);
+  add_query_command(app, ctx);
   add_topics_command(app, ctx);
   add_config_command(app, ctx);
 

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/signals.h"
 #include "config/config.h"
 
 namespace sluice::cli {
@@ -21,6 +22,7 @@ struct CommonOptions {
 struct CliContext {
   CommonOptions common;
   CLI::App* root = nullptr;
+  SignalWatcher* signals = nullptr;  // set by main before any command runs
   std::function<int()> action;  // set by the chosen subcommand's callback
 };
 
@@ -32,5 +34,7 @@ config::Config load_config(const CliContext& ctx, std::vector<config::Override> 
 void add_produce_command(CLI::App& app, CliContext& ctx);
 void add_topics_command(CLI::App& app, CliContext& ctx);
 void add_config_command(CLI::App& app, CliContext& ctx);
+void add_stream_command(CLI::App& app, CliContext& ctx);  // stream and run
+void add_query_command(CLI::App& app, CliContext& ctx);
 
 }  // namespace sluice::cli

@@ -85,7 +85,7 @@ int run_produce(CliContext& ctx, const ProduceFlags& f) {
   for (const auto& t : {o.topic, o.dead_letter_topic})
     if (admin->create_topic(t, partitions, rf)) spdlog::info("created topic {} ({} partitions)", t, partitions);
   auto producer = log->producer();
-  auto dlq_producer = log->producer();
+  auto dlq_producer = log->producer({.exclusive = false});  // `sluice stream` writes it too
 
   std::string limits;
   if (o.duration.count() > 0) limits += fmt::format(" for {:.0f} s", o.duration.count() / 1000.0);
@@ -94,7 +94,7 @@ int run_produce(CliContext& ctx, const ProduceFlags& f) {
   spdlog::info("producing from {} to {} on {}{}", source->describe(), o.topic, log->describe(), limits);
 
   produce::ProduceJob job(*source, mapping, *producer, *dlq_producer, o);
-  SignalWatcher signals([&] { job.stop(); });
+  ctx.signals->on_stop([&] { job.stop(); });
   bool tty = isatty(2) && !f.json;
   auto progress = [&](const produce::ProduceStats& s) {
     if (!tty) return;
@@ -106,6 +106,7 @@ int run_produce(CliContext& ctx, const ProduceFlags& f) {
     std::cerr << line << std::flush;
   };
   auto stats = job.run(progress);
+  ctx.signals->on_stop({});  // `job` goes out of scope below
   if (tty) std::cerr << "\r\033[K" << std::flush;
 
   if (f.json) std::cout << stats_json(stats, o.topic, o.dead_letter_topic, cfg.str("source")) << std::endl;
@@ -116,7 +117,7 @@ int run_produce(CliContext& ctx, const ProduceFlags& f) {
                   stats.sent + stats.map_failures - stats.produced - stats.dead_lettered, stats.last_delivery_error);
     return 1;
   }
-  if (o.max_records > 0 && stats.produced < o.max_records && !signals.signalled()) {
+  if (o.max_records > 0 && stats.produced < o.max_records && !ctx.signals->signalled()) {
     spdlog::error("the source ended after {} of {} records", stats.produced, o.max_records);
     return 1;
   }

@@ -8,7 +8,7 @@
 
 namespace sluice::cli {
 
-SignalWatcher::SignalWatcher(std::function<void()> on_stop) : on_stop_(std::move(on_stop)) {
+SignalWatcher::SignalWatcher() {
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
@@ -19,16 +19,26 @@ SignalWatcher::SignalWatcher(std::function<void()> on_stop) : on_stop_(std::move
       timespec wait{0, 100'000'000};
       int sig = sigtimedwait(&set, nullptr, &wait);
       if (sig < 0) continue;
-      if (signalled_.exchange(true)) {
-        static const char msg[] = "\nsluice: second signal, exiting now\n";
+      std::function<void()> action;
+      {
+        std::lock_guard lk(mu_);
+        action = action_;
+      }
+      if (signalled_.exchange(true) || !action) {
+        static const char msg[] = "\nsluice: interrupted, exiting now\n";
         (void)!write(2, msg, sizeof msg - 1);
         _exit(130);
       }
-      spdlog::info("{} received: finishing the current work and stopping (again to exit at once)",
+      spdlog::info("{} received: finishing the current work, then stopping (again to exit at once)",
                    sig == SIGINT ? "SIGINT" : "SIGTERM");
-      if (on_stop_) on_stop_();
+      action();
     }
   });
+}
+
+void SignalWatcher::on_stop(std::function<void()> action) {
+  std::lock_guard lk(mu_);
+  action_ = std::move(action);
 }
 
 SignalWatcher::~SignalWatcher() {

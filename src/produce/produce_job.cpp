@@ -67,9 +67,20 @@ struct ProduceJob::Impl final : mapping::RecordHandler {
     }
   }
 
-  void stop_fetcher() {
-    stopping = true;
+  // Sets `stopping` under `mu`, so that a thread between testing its wait predicate
+  // and blocking cannot miss the notification.
+  void request_stop() {
+    {
+      std::lock_guard lk(mu);
+      stopping = true;
+    }
     source.stop();
+    not_full.notify_all();
+    not_empty.notify_all();
+  }
+
+  void stop_fetcher() {
+    request_stop();
     not_full.notify_all();
     not_empty.notify_all();
     if (fetcher.joinable()) fetcher.join();
@@ -243,11 +254,6 @@ ProduceStats ProduceJob::run(const std::function<void(const ProduceStats&)>& on_
   return impl_->run();
 }
 
-void ProduceJob::stop() {
-  impl_->stopping = true;
-  impl_->source.stop();
-  impl_->not_empty.notify_all();
-  impl_->not_full.notify_all();
-}
+void ProduceJob::stop() { impl_->request_stop(); }
 
 }  // namespace sluice::produce

@@ -1,0 +1,23 @@
+#include "common/error.h"
+#include "sinks/sink.h"
+#include "sinks/sqlite/sqlite_sink.h"
+
+namespace sluice::sinks {
+
+std::unique_ptr<Sink> open_sink(const config::Config& cfg, const stream::Schema& schema) {
+  const std::string& uri = cfg.str("sink");
+  if (uri.starts_with("sqlite:")) {
+    std::string path = uri.substr(7);
+    if (path.starts_with("//")) path = path.substr(2);
+    if (path.empty()) throw UsageError(cfg.origin("sink") + ": sink \"" + uri + "\" names no file (e.g. sqlite:./data/user_data.db)");
+    return std::make_unique<SqliteSink>(path, schema);
+  }
+  if (uri.starts_with("cassandra://"))
+    throw UsageError(cfg.origin("sink") + ": sink \"" + uri + "\": the cassandra:// sink is not part of this build yet; use sqlite:FILE");
+  throw UsageError(cfg.origin("sink") + ": sink \"" + uri + "\": unknown scheme; expected sqlite:FILE or cassandra://host/keyspace");
+}
+
+// The database file of a sqlite: sink URI (for `sluice query`).
+std::string sqlite_path(const std::string& uri) { return uri.starts_with("sqlite://") ? uri.substr(9) : uri.substr(7); }
+
+}  // namespace sluice::sinks

@@ -1,0 +1,61 @@
+#pragma once
+// The embedded sink (URI sqlite:FILE): Cassandra's role on one machine. The seed's
+// keyspace `user_data` is the database file; the table comes from the schema.
+//
+// Storage: WAL journal, synchronous=NORMAL (a committed transaction survives a crash
+// of the process, which is what the stream's exactly-once effect needs; an OS crash
+// may lose the last transactions, which the stream then replays). uuid columns are
+// 16-byte BLOBs with declared type UUID (smaller and faster keys than 36 characters;
+// `sluice query` shows them as text, and the SQL functions uuid('...') and
+// uuid_text(blob) convert); timestamp columns are INTEGER ms with declared type
+// TIMESTAMP; booleans INTEGER 0/1 with declared type BOOLEAN.
+//
+// write(): one transaction per call; one prepared upsert
+//   INSERT INTO t(...) VALUES(?...) ON CONFLICT(pk) DO UPDATE SET c=excluded.c, ...
+// with every value bound, never spliced into the SQL text.
+#include <sqlite3.h>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "sinks/sink.h"
+
+namespace sluice::sinks {
+
+class SqliteSink : public Sink {
+ public:
+  // Opens (creating) the database file. Throws FatalError if it cannot.
+  SqliteSink(std::string path, const stream::Schema& schema);
+  ~SqliteSink() override;
+  void ensure_schema() override;
+  WriteResult write(std::span<const stream::Row> rows) override;
+  std::string describe() const override;
+
+ private:
+  WriteResult fail(int rc, const char* what);
+  std::string path_;
+  const stream::Schema& schema_;
+  sqlite3* db_ = nullptr;
+  sqlite3_stmt* upsert_ = nullptr;
+  sqlite3_stmt* begin_ = nullptr;
+  sqlite3_stmt* commit_ = nullptr;
+};
+
+// The CREATE TABLE statement for a schema (quoted identifiers).
+std::string sqlite_create_table(const stream::Schema& schema);
+
+// Runs one SQL statement on a sink database for `sluice query`: column names, then
+// each row as display text (nullopt for NULL; UUID blobs as canonical text). Throws
+// UsageError with SQLite's message for bad SQL, FatalError if the file cannot open.
+struct QueryResult {
+  std::vector<std::string> columns;
+  std::vector<bool> numeric;  // per column: integer/real values print as JSON numbers
+  std::vector<std::vector<std::optional<std::string>>> rows;
+};
+QueryResult sqlite_query(const std::string& path, const std::string& sql);
+
+// Registers uuid(text) -> blob and uuid_text(blob) -> text on a connection.
+void register_uuid_functions(sqlite3* db);
+
+}  // namespace sluice::sinks

@@ -1,0 +1,89 @@
+#pragma once
+// Helpers for tests that run the sluice binary: a scratch directory per test, a
+// command runner with exit code and output, and readers of topics and the table.
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <string>
+
+namespace sluice::testing {
+
+namespace fs = std::filesystem;
+
+inline std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+inline std::string repo_config() { return std::string(SLUICE_FIXTURES) + "/../../config/user_automation.yaml"; }
+
+struct RunResult {
+  int code = -1;
+  std::string out, err;
+};
+
+class ScratchDir {
+ public:
+  ScratchDir() {
+    auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    path_ = fs::temp_directory_path() /
+            ("sluice_" + std::string(info->test_suite_name()) + "_" + info->name() + "_" + std::to_string(::getpid()));
+    fs::remove_all(path_);
+    fs::create_directories(path_);
+  }
+  ~ScratchDir() {
+    if (!::testing::Test::HasFailure()) fs::remove_all(path_);
+  }
+  const fs::path& path() const { return path_; }
+  std::string log_uri() const { return "file:" + (path_ / "log").string(); }
+  std::string sink_uri() const { return "sqlite:" + (path_ / "user_data.db").string(); }
+
+  // The sluice command line with this directory's log and sink, for system() or a shell.
+  std::string command(const std::string& args) const {
+    return "'" + std::string(SLUICE_BINARY) + "' --config '" + repo_config() + "' --log " + log_uri() + " --sink " +
+           sink_uri() + " " + args;
+  }
+
+  RunResult run(const std::string& args, const std::string& env = "") const {
+    std::string cmd = "cd '" + path_.string() + "' && " + env + " " + command(args) + " >out.txt 2>err.txt";
+    int status = std::system(cmd.c_str());
+    RunResult r;
+    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    r.out = slurp(path_ / "out.txt");
+    r.err = slurp(path_ / "err.txt");
+    return r;
+  }
+
+ private:
+  fs::path path_;
+};
+
+// Reads a column of every row of the SQLite table (UUID blobs as hex-free 16-byte strings).
+inline std::vector<std::string> table_column(const fs::path& db, const std::string& sql) {
+  std::vector<std::string> out;
+  sqlite3* h = nullptr;
+  if (sqlite3_open_v2(db.c_str(), &h, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+    sqlite3_close(h);
+    return out;
+  }
+  sqlite3_stmt* st = nullptr;
+  if (sqlite3_prepare_v2(h, sql.c_str(), -1, &st, nullptr) == SQLITE_OK) {
+    while (sqlite3_step(st) == SQLITE_ROW) {
+      auto* p = static_cast<const char*>(sqlite3_column_blob(st, 0));
+      out.emplace_back(p ? std::string(p, static_cast<size_t>(sqlite3_column_bytes(st, 0))) : std::string());
+    }
+  }
+  sqlite3_finalize(st);
+  sqlite3_close(h);
+  return out;
+}
+
+}  // namespace sluice::testing
