@@ -81,8 +81,6 @@ struct ProduceJob::Impl final : mapping::RecordHandler {
 
   void stop_fetcher() {
     request_stop();
-    not_full.notify_all();
-    not_empty.notify_all();
     if (fetcher.joinable()) fetcher.join();
   }
 
