@@ -108,6 +108,7 @@ struct RowParser::Impl {
   const Schema& schema;
   size_t max_value_bytes;
   od::parser parser;
+  simdjson::dom::parser dom_parser;  // only for values that are not objects
   std::string padded;
   std::vector<uint64_t> seen;
   uint64_t gen = 0;
@@ -215,6 +216,8 @@ struct RowParser::Impl {
   ParseOutcome parse(std::string_view value, Row& row, Arena& arena) {
     if (value.size() > max_value_bytes)
       return {fmt::format("value of {} bytes exceeds stream.max_value_bytes ({})", value.size(), max_value_bytes)};
+    // Checked up front so that the reason is exact wherever the bad bytes are.
+    if (!simdjson::validate_utf8(value.data(), value.size())) return {"invalid UTF-8"};
     padded.assign(value);
     padded.reserve(value.size() + simdjson::SIMDJSON_PADDING);
     const auto& cols = schema.columns();
@@ -228,7 +231,12 @@ struct RowParser::Impl {
     if (auto e = parser.iterate(padded.data(), padded.size(), padded.capacity()).get(doc)) return invalid(e);
     od::json_type top;
     if (auto e = doc.type().get(top)) return invalid(e);
-    if (top != od::json_type::object) return {"value is not a JSON object"};
+    if (top != od::json_type::object) {
+      // On-Demand judges a scalar by its first byte: make sure it is JSON at all.
+      simdjson::dom::element ignored;
+      if (auto e = dom_parser.parse(padded.data(), padded.size(), false).get(ignored)) return invalid(e);
+      return {"value is not a JSON object"};
+    }
     od::object obj;
     if (auto e = doc.get_object().get(obj)) return invalid(e);
     for (auto field_result : obj) {
