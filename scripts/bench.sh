@@ -10,3 +10,6 @@ for b in bench/*_bench; do
   echo "== $b"
   "$b" --benchmark_repetitions=5 --benchmark_report_aggregates_only=true "$@"
 done
+echo "== bench/pipeline_bench.sh"
+cd ..
+bash bench/pipeline_bench.sh

@@ -132,7 +132,7 @@ TEST(CrashLoop, KillNineTheProducerRepeatedly) {
 
 TEST(GracefulStop, SigintFinishesTheBatchCommitsAndReplaysNothing) {
   ScratchDir d;
-  auto p = d.run("produce --records 50000 --seed 9");
+  auto p = d.run("produce --records 50000 --rate 0 --seed 9");
   ASSERT_EQ(p.code, 0) << p.err;
   auto out = d.path() / "stream.log";
   pid_t s = spawn_shell(d.command("stream --trigger 500ms --max-records-per-batch 5000 --json"), out);
