@@ -1,8 +1,5 @@
 #include "config/config.h"
 
-// yaml-cpp 0.7 trips GCC 12's -Wdangling-pointer inside its own templates.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wdangling-pointer"
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -170,8 +167,9 @@ class ConfigBuilder {
 
   void walk_yaml(const YAML::Node& node, const std::string& prefix) {
     for (auto it = node.begin(); it != node.end(); ++it) {
-      const YAML::Node& keynode = it->first;
-      const YAML::Node& val = it->second;
+      // Copies: yaml-cpp's iterator hands out a temporary pair, references would dangle.
+      const YAML::Node keynode = it->first;
+      const YAML::Node val = it->second;
       std::string where = cfg_.file_ + ":" + std::to_string(keynode.Mark().line + 1);
       if (!keynode.IsScalar()) {
         error(where + ": keys must be plain names");
@@ -369,4 +367,3 @@ std::string env_name(std::string_view path) {
 }
 
 }  // namespace sluice::config
-#pragma GCC diagnostic pop

@@ -33,7 +33,9 @@ Mapping Mapping::compile(const std::vector<std::pair<std::string, std::string>>&
                          std::string_view key_field) {
   Mapping m;
   if (fields.empty()) throw UsageError("mapping.fields: no output fields configured");
-  for (const auto& [name, tmpl] : fields) {
+  for (const auto& field : fields) {
+    const std::string& name = field.first;  // not a structured binding: lambdas capture these
+    const std::string& tmpl = field.second;
     auto fail = [&](const std::string& why) {
       throw UsageError("mapping.fields." + name + ": " + why + " in template \"" + tmpl + "\"");
     };

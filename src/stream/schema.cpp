@@ -35,7 +35,9 @@ Schema Schema::from_config(std::string table, const std::vector<std::pair<std::s
     throw UsageError("schema.table: \"" + table + "\" is not a valid table name (letters, digits and _)");
   s.table_ = std::move(table);
   if (columns.empty()) throw UsageError("schema.columns: no columns configured");
-  for (const auto& [name, spec] : columns) {
+  for (const auto& column : columns) {
+    const std::string& name = column.first;  // not a structured binding: lambdas capture these
+    const std::string& spec = column.second;
     auto fail = [&](const std::string& why) {
       throw UsageError("schema.columns." + name + ": " + why + " in \"" + spec + "\" (expected a type of text, int, "
                        "bigint, double, boolean, uuid, timestamp, optionally followed by `primary key` or `required`)");
