@@ -112,7 +112,8 @@ int run_stream(CliContext& ctx, const StreamFlags& f) {
   sink->ensure_schema();
   auto consumer = log->consumer(consumer_options(cfg));
   auto dlq = log->producer({.exclusive = false});  // `sluice produce` writes it too
-  stream::Query query(*consumer, *dlq, *sink, schema, q);
+  stream::ProgressHistory history;  // the recent batches, for the dashboard to show
+  stream::Query query(*consumer, *dlq, *sink, schema, q, &history);
   ctx.signals->on_stop([&] { query.stop(); });
   auto s = query.run();
   ctx.signals->on_stop({});  // `query` goes out of scope below
@@ -160,7 +161,8 @@ int run_all(CliContext& ctx, const StreamFlags& f) {
   spdlog::info("running {}: {} -> {} -> {} on {}", cfg.str("pipeline"), source->describe(), q.topic, sink->describe(),
                log->describe());
   produce::ProduceJob job(*source, mapping, *producer, dlq, po);
-  stream::Query query(*consumer, dlq, *sink, schema, q);
+  stream::ProgressHistory history;
+  stream::Query query(*consumer, dlq, *sink, schema, q, &history);
   std::atomic<bool> interrupted{false};
   ctx.signals->on_stop([&] {
     interrupted = true;
