@@ -41,32 +41,6 @@ bool wait_for(F cond, std::chrono::milliseconds limit) {
   return cond();
 }
 
-// Every message of a topic (all partitions, from the start).
-std::vector<log::Message> read_topic(const ScratchDir& d, const std::string& topic) {
-  log::LogSettings s;
-  s.uri = d.log_uri();
-  auto l = log::open_log(s);
-  auto admin = l->admin();
-  if (!admin->topic_exists(topic)) return {};
-  auto desc = admin->describe_topic(topic);
-  std::vector<log::TopicPartitionOffset> a;
-  int64_t total = 0;
-  for (auto& p : desc.partitions) {
-    a.push_back({topic, p.partition, p.start_offset});
-    total += p.end_offset - p.start_offset;
-  }
-  auto c = l->consumer({});
-  c->assign(a);
-  std::vector<log::Message> out;
-  wait_for(
-      [&] {
-        for (auto& m : c->poll(10000, std::chrono::milliseconds(50))) out.push_back(std::move(m));
-        return static_cast<int64_t>(out.size()) >= total;
-      },
-      std::chrono::seconds(30));
-  return out;
-}
-
 std::set<std::string> table_ids(const ScratchDir& d) {
   std::set<std::string> ids;
   auto rows = table_column(d.path() / "user_data.db", "SELECT id FROM users");

@@ -9,26 +9,6 @@
 namespace sluice::testing {
 namespace {
 
-std::vector<log::Message> read_all(const ScratchDir& d, const std::string& topic) {
-  log::LogSettings s;
-  s.uri = d.log_uri();
-  auto l = log::open_log(s);
-  auto desc = l->admin()->describe_topic(topic);
-  std::vector<log::TopicPartitionOffset> a;
-  int64_t total = 0;
-  for (auto& p : desc.partitions) {
-    a.push_back({topic, p.partition, p.start_offset});
-    total += p.end_offset - p.start_offset;
-  }
-  auto c = l->consumer({});
-  c->assign(a);
-  std::vector<log::Message> out;
-  auto end = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (static_cast<int64_t>(out.size()) < total && std::chrono::steady_clock::now() < end)
-    for (auto& m : c->poll(1000, std::chrono::milliseconds(50))) out.push_back(std::move(m));
-  return out;
-}
-
 // Publishes raw values to user_created as another client would.
 void publish(const ScratchDir& d, const std::vector<std::pair<std::string, std::string>>& key_values) {
   log::LogSettings s;
@@ -119,7 +99,7 @@ TEST(Pipeline, EveryKindOfBadRecordIsDeadLetteredWithItsReason) {
   auto count = d.run("query \"SELECT count(*) FROM users\"");
   EXPECT_NE(count.out.find("8"), std::string::npos) << count.out;
 
-  auto dead = read_all(d, "user_created.dlq");
+  auto dead = read_topic(d, "user_created.dlq");
   ASSERT_EQ(dead.size(), 7u);
   std::map<std::string, std::map<std::string, std::string>> by_key;
   for (auto& m : dead) {

@@ -12,6 +12,8 @@
 #include <sstream>
 #include <string>
 
+#include "log/log.h"
+
 namespace sluice::testing {
 
 namespace fs = std::filesystem;
@@ -83,6 +85,29 @@ inline std::vector<std::string> table_column(const fs::path& db, const std::stri
   }
   sqlite3_finalize(st);
   sqlite3_close(h);
+  return out;
+}
+
+// Every message of a topic (all partitions, from the start).
+inline std::vector<log::Message> read_topic(const ScratchDir& d, const std::string& topic) {
+  log::LogSettings s;
+  s.uri = d.log_uri();
+  auto l = log::open_log(s);
+  auto admin = l->admin();
+  if (!admin->topic_exists(topic)) return {};
+  auto desc = admin->describe_topic(topic);
+  std::vector<log::TopicPartitionOffset> a;
+  int64_t total = 0;
+  for (auto& p : desc.partitions) {
+    a.push_back({topic, p.partition, p.start_offset});
+    total += p.end_offset - p.start_offset;
+  }
+  auto c = l->consumer({});
+  c->assign(a);
+  std::vector<log::Message> out;
+  auto end = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (static_cast<int64_t>(out.size()) < total && std::chrono::steady_clock::now() < end)
+    for (auto& m : c->poll(10000, std::chrono::milliseconds(50))) out.push_back(std::move(m));
   return out;
 }
 

@@ -259,12 +259,11 @@ class EmbeddedProducer : public Producer {
   // before the sync thread stops, so raw pointers are safe while sync_mu_ is held.
   std::vector<PartitionWriter*> writers_snapshot_locked() {
     std::vector<PartitionWriter*> out;
-    for (auto& [name, t] : all_topics_for_sync())
+    for (auto& [name, t] : topics_)
       for (auto& part : t->parts)
         if (part.writer) out.push_back(part.writer.get());
     return out;
   }
-  std::map<std::string, std::unique_ptr<Topic>, std::less<>>& all_topics_for_sync() { return topics_; }
 
   std::string root_;
   LogSettings s_;
