@@ -192,6 +192,7 @@ class EmbeddedProducer : public Producer {
                            "; the embedded log allows one writer process per topic (stop the other one, or use "
                            "a different --log directory)");
       }
+      std::lock_guard lk(sync_mu_);  // the sync thread walks topics_
       it = topics_.emplace(n, std::move(t)).first;
     }
     last_ = it->second.get();
