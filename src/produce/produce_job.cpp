@@ -99,7 +99,10 @@ struct ProduceJob::Impl final : mapping::RecordHandler {
       auto now = Clock::now();
       if (now >= due) return true;
       if (stopping.load() || (o.duration.count() > 0 && now >= deadline)) return false;
-      std::this_thread::sleep_for(std::min<Clock::duration>(due - now, std::chrono::milliseconds(50)));
+      // While records are held back, the ones already sent must not wait for the
+      // end of the response: let the producer write what lingered long enough.
+      producer.poll();
+      std::this_thread::sleep_for(std::min<Clock::duration>(due - now, std::chrono::milliseconds(2)));
       report_progress(false);
     }
   }
