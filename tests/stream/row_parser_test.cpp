@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <deque>
+
 #include "common/error.h"
 
 namespace sluice::stream {
@@ -32,11 +34,14 @@ struct Parsed {
 
 class RowParserTest : public ::testing::Test {
  protected:
+  // Rows point into their record (no copy): the test keeps every record alive.
   Parsed parse(const std::string& value) {
+    kept_.push_back(value);
     Parsed p;
-    p.outcome = parser_.parse(value, p.row, arena_);
+    p.outcome = parser_.parse(kept_.back(), p.row, arena_);
     return p;
   }
+  std::deque<std::string> kept_;
   Schema schema_ = seed_schema();
   RowParser parser_{schema_, 4096};
   Arena arena_;
