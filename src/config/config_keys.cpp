@@ -59,7 +59,7 @@ const KeySpec kKeys[] = {
     {"stream.group", T::string, "user_data", "Consumer group of the streaming query; its committed offsets are the checkpoint."},
     {"stream.trigger", T::string, "10s", "When micro-batches run: an interval (10s), once, available-now or continuous."},
     {"stream.starting_offsets", T::choice, "earliest", "Where a group with no committed offsets starts.", kOffsets},
-    {"stream.max_records_per_batch", T::integer, "100000", "Most records in one micro-batch.", {}, 1, 1e8},
+    {"stream.max_records_per_batch", T::integer, "20000", "Most records in one micro-batch (bounds memory: about 1.5 KB a record).", {}, 1, 1e8},
     {"stream.on_error", T::choice, "dlq", "What a bad record does: dlq (dead-letter topic), fail (stop the query) or skip.", kOnError},
     {"stream.max_value_bytes", T::bytes, "1MiB", "Records larger than this are bad records.", {}, 1, 1ll << 31},
     {"stream.fail_on_data_loss", T::boolean, "true", "Stop when offsets to read were deleted (Spark's failOnDataLoss)."},
