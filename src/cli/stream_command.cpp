@@ -58,6 +58,7 @@ stream::QueryOptions query_options(const config::Config& cfg) {
   const auto& e = cfg.str("stream.on_error");
   q.on_error = e == "fail" ? stream::OnError::fail : e == "skip" ? stream::OnError::skip : stream::OnError::dlq;
   q.max_value_bytes = static_cast<size_t>(cfg.bytes("stream.max_value_bytes"));
+  q.start_latest = cfg.str("stream.starting_offsets") == "latest";
   return q;
 }
 
@@ -113,7 +114,8 @@ int run_stream(CliContext& ctx, const StreamFlags& f) {
   auto consumer = log->consumer(consumer_options(cfg));
   auto dlq = log->producer({.exclusive = false});  // `sluice produce` writes it too
   stream::ProgressHistory history;  // the recent batches, for the dashboard to show
-  stream::Query query(*consumer, *dlq, *sink, schema, q, &history);
+  auto admin = log->admin();
+  stream::Query query(*consumer, *dlq, *sink, schema, q, &history, admin.get());
   ctx.signals->on_stop([&] { query.stop(); });
   auto s = query.run();
   ctx.signals->on_stop({});  // `query` goes out of scope below

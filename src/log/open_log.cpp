@@ -1,5 +1,6 @@
 #include "common/error.h"
 #include "log/embedded/embedded_log.h"
+#include "log/kafka/kafka_log.h"
 #include "log/log.h"
 
 namespace sluice::log {
@@ -13,8 +14,13 @@ std::unique_ptr<Log> open_log(const LogSettings& settings) {
     while (path.size() > 1 && path.back() == '/') path.pop_back();
     return std::make_unique<embedded::EmbeddedLog>(path, settings);
   }
-  if (uri.starts_with("kafka://"))
-    throw UsageError("log URI \"" + uri + "\": the kafka:// backend is not part of this build yet; use file:DIR");
+  if (uri.starts_with("kafka://")) {
+    std::string hosts = uri.substr(8);
+    while (!hosts.empty() && hosts.back() == '/') hosts.pop_back();
+    if (hosts.empty() || hosts.find('/') != std::string::npos)
+      throw UsageError("log URI \"" + uri + "\": expected kafka://host:port[,host:port...]");
+    return std::make_unique<kafka::KafkaLog>(hosts, settings);
+  }
   throw UsageError("log URI \"" + uri + "\": unknown scheme; expected file:DIR (embedded log) or kafka://host:port");
 }
 

@@ -28,8 +28,34 @@ int64_t wall_ms() {
 }  // namespace
 
 struct Query::Impl {
-  Impl(log::Consumer& c, log::Producer& d, sinks::Sink& s, const Schema& sc, QueryOptions o, ProgressHistory* h)
-      : consumer(c), dlq(d), sink(s), schema(sc), opt(std::move(o)), history(h), parser(sc, opt.max_value_bytes) {}
+  Impl(log::Consumer& c, log::Producer& d, sinks::Sink& s, const Schema& sc, QueryOptions o, ProgressHistory* h,
+       log::Admin* a)
+      : consumer(c), dlq(d), sink(s), schema(sc), opt(std::move(o)), history(h), admin(a), parser(sc, opt.max_value_bytes) {}
+
+  // Partitions holding records the group has not committed yet, with the end offset
+  // to reach (what once and available-now mean by "there now").
+  std::map<int32_t, int64_t> pending_at_start() {
+    std::map<int32_t, int64_t> target;
+    auto d = admin->describe_topic(opt.topic);
+    std::map<int32_t, int64_t> done;
+    for (auto& g : admin->group_offsets(opt.topic))
+      if (g.group == opt.name) done = g.committed;
+    for (const auto& p : d.partitions) {
+      auto it = done.find(p.partition);
+      int64_t from = it != done.end() ? std::max(it->second, p.start_offset) : (opt.start_latest ? p.end_offset : p.start_offset);
+      if (p.end_offset > from) target[p.partition] = p.end_offset;
+    }
+    return target;
+  }
+
+  bool reached(const std::map<int32_t, int64_t>& target) {
+    std::lock_guard lk(state_mu);
+    for (auto [p, end] : target) {
+      auto it = committed_offsets.find(p);
+      if (it == committed_offsets.end() || it->second < end) return false;
+    }
+    return true;
+  }
 
   // --- waiting that stop() interrupts ----------------------------------------------
 
@@ -269,16 +295,26 @@ struct Query::Impl {
     spdlog::info("query {}: reading {} ({}), writing {}", opt.name, opt.topic, opt.trigger.describe(), sink.describe());
     using K = Trigger::Kind;
     const auto short_wait = std::chrono::milliseconds(200);
+    std::optional<std::map<int32_t, int64_t>> target;
+    if (admin && (opt.trigger.kind == K::once || opt.trigger.kind == K::available_now)) target = pending_at_start();
+    // With a known target, wait for records as long as some are due (a Kafka group
+    // may take seconds to get its partitions); without one, a short look.
+    auto first_wait = [&] { return target && !target->empty() ? std::chrono::milliseconds(1000) : short_wait; };
     while (!stopping.load()) {
       auto batch_start = Clock::now();
       switch (opt.trigger.kind) {
-        case K::once:
-          run_batch(short_wait);
+        case K::once: {
+          auto give_up = Clock::now() + std::chrono::seconds(60);
+          while (!stopping.load() && run_batch(first_wait()) == 0 && target && !target->empty() && Clock::now() < give_up) {
+          }
           stopping = true;
           break;
-        case K::available_now:
-          if (run_batch(short_wait) == 0) stopping = true;
+        }
+        case K::available_now: {
+          size_t n = run_batch(first_wait());
+          if (target ? reached(*target) : n == 0) stopping = true;
           break;
+        }
         case K::continuous:
           run_batch(std::chrono::milliseconds(100));
           break;
@@ -300,6 +336,7 @@ struct Query::Impl {
   const Schema& schema;
   QueryOptions opt;
   ProgressHistory* history;
+  log::Admin* admin;
 
   RowParser parser;
   Arena arena;
@@ -330,8 +367,8 @@ struct Query::Impl {
 };
 
 Query::Query(log::Consumer& consumer, log::Producer& dead_letters, sinks::Sink& sink, const Schema& schema,
-             QueryOptions options, ProgressHistory* history)
-    : impl_(std::make_unique<Impl>(consumer, dead_letters, sink, schema, std::move(options), history)) {}
+             QueryOptions options, ProgressHistory* history, log::Admin* admin)
+    : impl_(std::make_unique<Impl>(consumer, dead_letters, sink, schema, std::move(options), history, admin)) {}
 
 Query::~Query() = default;
 

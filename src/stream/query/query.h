@@ -34,7 +34,8 @@ namespace sluice::stream {
 enum class OnError { dlq, fail, skip };
 
 struct QueryOptions {
-  std::string name = "user_data";
+  std::string name = "user_data";  // the consumer group
+  bool start_latest = false;       // a group with no committed offsets starts at the end
   std::string topic = "user_created";
   std::string dead_letter_topic = "user_created.dlq";
   Trigger trigger;
@@ -62,8 +63,12 @@ class Query {
  public:
   // The consumer must be configured with the query's group; the query subscribes it.
   // `history` (optional) receives every batch's progress.
+  // `admin` (optional) tells once and available-now what "there now" is: the topic's
+  // end offsets when the query starts, against the group's committed offsets. Without
+  // it they stop at the first empty read, which on Kafka may come before the group
+  // got its partitions.
   Query(log::Consumer& consumer, log::Producer& dead_letters, sinks::Sink& sink, const Schema& schema,
-        QueryOptions options, ProgressHistory* history = nullptr);
+        QueryOptions options, ProgressHistory* history = nullptr, log::Admin* admin = nullptr);
   ~Query();
 
   // Runs micro-batches until stop(), or the trigger's end (once, available-now), or a

@@ -1,0 +1,424 @@
+#include "log/kafka/kafka_log.h"
+
+#include <librdkafka/rdkafka.h>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <mutex>
+
+#include "common/error.h"
+
+namespace sluice::log::kafka {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr int kAdminTimeoutMs = 10'000;
+
+int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// A librdkafka configuration: bootstrap servers, sluice's defaults for this client,
+// then the user's `kafka.*` keys, which win. Bad keys or values are usage errors.
+rd_kafka_conf_t* make_conf(const std::string& bootstrap, const std::map<std::string, std::string>& defaults,
+                           const std::map<std::string, std::string>& user) {
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  char err[512];
+  auto set = [&](const std::string& k, const std::string& v, bool from_user) {
+    if (rd_kafka_conf_set(conf, k.c_str(), v.c_str(), err, sizeof err) != RD_KAFKA_CONF_OK) {
+      rd_kafka_conf_destroy(conf);
+      throw UsageError(std::string(from_user ? "kafka." : "librdkafka setting ") + k + ": " + err);
+    }
+  };
+  set("bootstrap.servers", bootstrap, false);
+  for (const auto& [k, v] : defaults)
+    if (!user.count(k)) set(k, v, false);
+  for (const auto& [k, v] : user) set(k, v, true);
+  return conf;
+}
+
+rd_kafka_t* make_client(rd_kafka_type_t type, rd_kafka_conf_t* conf) {
+  char err[512];
+  rd_kafka_t* rk = rd_kafka_new(type, conf, err, sizeof err);  // takes conf on success
+  if (!rk) {
+    rd_kafka_conf_destroy(conf);
+    throw UsageError(std::string("Kafka client: ") + err);
+  }
+  return rk;
+}
+
+// librdkafka's own log lines go through spdlog (they may name brokers, never secrets).
+void log_cb(const rd_kafka_t*, int level, const char* fac, const char* buf) {
+  if (level <= 3) spdlog::error("librdkafka {}: {}", fac, buf);
+  else if (level <= 5) spdlog::warn("librdkafka {}: {}", fac, buf);
+  else spdlog::debug("librdkafka {}: {}", fac, buf);
+}
+
+// --- producer ---------------------------------------------------------------------------
+
+class KafkaProducer : public Producer {
+ public:
+  KafkaProducer(const std::string& bootstrap, const LogSettings& s) {
+    rd_kafka_conf_t* conf = make_conf(bootstrap,
+                                      {{"enable.idempotence", "true"},
+                                       {"acks", "all"},
+                                       {"compression.type", "lz4"},
+                                       {"linger.ms", "5"},
+                                       {"partitioner", "murmur2_random"},
+                                       {"queue.buffering.max.messages", "500000"}},
+                                      s.kafka);
+    rd_kafka_conf_set_opaque(conf, this);
+    rd_kafka_conf_set_dr_msg_cb(conf, &KafkaProducer::on_delivery);
+    rd_kafka_conf_set_log_cb(conf, log_cb);
+    rk_ = make_client(RD_KAFKA_PRODUCER, conf);
+  }
+
+  ~KafkaProducer() override {
+    rd_kafka_flush(rk_, 10'000);
+    rd_kafka_destroy(rk_);
+  }
+
+  void send(const OutRecord& r) override {
+    if (topic_ != r.topic) topic_.assign(r.topic);
+    rd_kafka_headers_t* hdrs = nullptr;
+    if (!r.headers.empty()) {
+      hdrs = rd_kafka_headers_new(r.headers.size());
+      for (const auto& h : r.headers)
+        rd_kafka_header_add(hdrs, h.key.data(), static_cast<ssize_t>(h.key.size()), h.value.data(),
+                            static_cast<ssize_t>(h.value.size()));
+    }
+    // librdkafka's macros cast their arguments unparenthesised: pass plain values.
+    const char* key = r.key ? r.key->data() : nullptr;
+    size_t key_len = r.key ? r.key->size() : 0;
+    int32_t partition = r.partition >= 0 ? r.partition : RD_KAFKA_PARTITION_UA;
+    int64_t timestamp = r.timestamp_ms > 0 ? r.timestamp_ms : now_ms();
+    char* value = const_cast<char*>(r.value.data());
+    size_t value_len = r.value.size();
+    auto waiting_since = Clock::now();
+    while (true) {
+      rd_kafka_resp_err_t err = rd_kafka_producev(
+          rk_, RD_KAFKA_V_TOPIC(topic_.c_str()), RD_KAFKA_V_PARTITION(partition),
+          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_VALUE(value, value_len), RD_KAFKA_V_KEY(key, key_len),
+          RD_KAFKA_V_TIMESTAMP(timestamp), RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_END);
+      if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return;  // librdkafka owns the headers now
+      if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+        // Backpressure: the local queue is full because the broker is slow or
+        // unreachable. Wait for deliveries; nothing is dropped.
+        if (Clock::now() - waiting_since > std::chrono::seconds(5) && !warned_full_) {
+          spdlog::warn("Kafka producer queue is full: the broker is slow or unreachable; the source waits");
+          warned_full_ = true;
+        }
+        rd_kafka_poll(rk_, 100);
+        continue;
+      }
+      if (hdrs) rd_kafka_headers_destroy(hdrs);
+      throw FatalError("cannot produce to Kafka topic " + topic_ + ": " + rd_kafka_err2str(err));
+    }
+  }
+
+  DeliveryStats poll() override {
+    rd_kafka_poll(rk_, 0);
+    return stats();
+  }
+
+  DeliveryStats flush(std::chrono::milliseconds timeout) override {
+    rd_kafka_flush(rk_, static_cast<int>(timeout.count()));
+    return stats();
+  }
+
+ private:
+  static void on_delivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
+    auto* self = static_cast<KafkaProducer*>(opaque);
+    if (m->err) {
+      self->failed_.fetch_add(1);
+      std::lock_guard lk(self->mu_);
+      self->last_error = rd_kafka_err2str(m->err);
+    } else {
+      self->acked_.fetch_add(1);
+      self->warned_full_ = false;
+    }
+  }
+
+  DeliveryStats stats() {
+    DeliveryStats d;
+    d.acked = acked_.load();
+    d.failed = failed_.load();
+    std::lock_guard lk(mu_);
+    d.last_error = last_error;
+    return d;
+  }
+
+  rd_kafka_t* rk_ = nullptr;
+  std::string topic_;
+  std::atomic<uint64_t> acked_{0}, failed_{0};
+  std::atomic<bool> warned_full_{false};
+  std::mutex mu_;
+  std::string last_error;
+};
+
+// --- consumer ---------------------------------------------------------------------------
+
+class KafkaConsumer : public Consumer {
+ public:
+  KafkaConsumer(const std::string& bootstrap, const LogSettings& s, const ConsumerOptions& o) : group_(o.group) {
+    std::map<std::string, std::string> defaults = {
+        {"enable.auto.commit", "false"},
+        {"enable.auto.offset.store", "false"},
+        {"auto.offset.reset", o.start == StartFrom::latest ? "latest" : "earliest"},
+        {"enable.partition.eof", "false"},
+    };
+    if (!o.group.empty()) defaults["group.id"] = o.group;
+    rd_kafka_conf_t* conf = make_conf(bootstrap, defaults, s.kafka);
+    rd_kafka_conf_set_log_cb(conf, log_cb);
+    rd_kafka_conf_set_rebalance_cb(conf, &KafkaConsumer::on_rebalance);
+    rk_ = make_client(RD_KAFKA_CONSUMER, conf);
+    rd_kafka_poll_set_consumer(rk_);
+  }
+
+  ~KafkaConsumer() override {
+    rd_kafka_consumer_close(rk_);
+    rd_kafka_destroy(rk_);
+  }
+
+  void subscribe(const std::vector<std::string>& topics) override {
+    if (group_.empty()) throw UsageError("subscribe() needs a consumer group");
+    auto* list = rd_kafka_topic_partition_list_new(static_cast<int>(topics.size()));
+    for (const auto& t : topics) rd_kafka_topic_partition_list_add(list, t.c_str(), RD_KAFKA_PARTITION_UA);
+    auto err = rd_kafka_subscribe(rk_, list);
+    rd_kafka_topic_partition_list_destroy(list);
+    if (err) throw FatalError(std::string("cannot subscribe to Kafka topics: ") + rd_kafka_err2str(err));
+  }
+
+  void assign(const std::vector<TopicPartitionOffset>& parts) override {
+    auto* list = rd_kafka_topic_partition_list_new(static_cast<int>(parts.size()));
+    for (const auto& p : parts) rd_kafka_topic_partition_list_add(list, p.topic.c_str(), p.partition)->offset = p.offset;
+    auto err = rd_kafka_assign(rk_, list);
+    rd_kafka_topic_partition_list_destroy(list);
+    if (err) throw FatalError(std::string("cannot assign Kafka partitions: ") + rd_kafka_err2str(err));
+  }
+
+  std::vector<Message> poll(size_t max, std::chrono::milliseconds timeout) override {
+    std::vector<Message> out;
+    auto deadline = Clock::now() + timeout;
+    while (out.size() < max) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+      int wait = out.empty() ? static_cast<int>(std::max<int64_t>(0, left)) : 0;
+      rd_kafka_message_t* m = rd_kafka_consumer_poll(rk_, wait);
+      if (!m) {
+        if (!out.empty() || Clock::now() >= deadline) break;
+        continue;
+      }
+      if (m->err) {
+        if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
+          spdlog::warn("Kafka consumer: {}", rd_kafka_message_errstr(m));
+        rd_kafka_message_destroy(m);
+        continue;
+      }
+      Message msg;
+      msg.topic = rd_kafka_topic_name(m->rkt);
+      msg.partition = m->partition;
+      msg.offset = m->offset;
+      rd_kafka_timestamp_type_t tstype;
+      msg.timestamp_ms = rd_kafka_message_timestamp(m, &tstype);
+      if (m->key) msg.key = std::string(static_cast<const char*>(m->key), m->key_len);
+      msg.value.assign(static_cast<const char*>(m->payload), m->len);
+      rd_kafka_headers_t* hdrs = nullptr;
+      if (rd_kafka_message_headers(m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        const char* name;
+        const void* val;
+        size_t size;
+        for (size_t i = 0; rd_kafka_header_get_all(hdrs, i, &name, &val, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; ++i)
+          msg.headers.push_back({name, val ? std::string(static_cast<const char*>(val), size) : std::string()});
+      }
+      rd_kafka_message_destroy(m);
+      out.push_back(std::move(msg));
+    }
+    return out;
+  }
+
+  void commit(const std::vector<TopicPartitionOffset>& offsets) override {
+    if (group_.empty()) throw UsageError("commit() needs a consumer group");
+    auto* list = rd_kafka_topic_partition_list_new(static_cast<int>(offsets.size()));
+    for (const auto& o : offsets) rd_kafka_topic_partition_list_add(list, o.topic.c_str(), o.partition)->offset = o.offset;
+    auto err = rd_kafka_commit(rk_, list, 0);  // synchronous
+    rd_kafka_topic_partition_list_destroy(list);
+    if (err) throw FatalError(std::string("Kafka offset commit failed: ") + rd_kafka_err2str(err));
+  }
+
+  // The group's committed offsets for these partitions (fills list offsets).
+  bool committed_for(rd_kafka_topic_partition_list_t* list) {
+    return rd_kafka_committed(rk_, list, kAdminTimeoutMs) == RD_KAFKA_RESP_ERR_NO_ERROR;
+  }
+
+  std::vector<TopicPartitionOffset> committed() override {
+    std::vector<TopicPartitionOffset> out;
+    rd_kafka_topic_partition_list_t* assignment = nullptr;
+    if (rd_kafka_assignment(rk_, &assignment) || !assignment) return out;
+    if (rd_kafka_committed(rk_, assignment, kAdminTimeoutMs) == RD_KAFKA_RESP_ERR_NO_ERROR)
+      for (int i = 0; i < assignment->cnt; ++i)
+        if (assignment->elems[i].offset >= 0)
+          out.push_back({assignment->elems[i].topic, assignment->elems[i].partition, assignment->elems[i].offset});
+    rd_kafka_topic_partition_list_destroy(assignment);
+    return out;
+  }
+
+ private:
+  // Eager rebalancing: on revoke the query's in-flight batch is simply not committed
+  // (the next owner replays it; upserts make that harmless); on assign, reading
+  // resumes from the group's committed offsets.
+  static void on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts, void*) {
+    if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+      spdlog::info("Kafka group: {} partitions assigned", parts->cnt);
+      rd_kafka_assign(rk, parts);
+    } else {
+      spdlog::info("Kafka group: partitions revoked");
+      rd_kafka_assign(rk, nullptr);
+    }
+  }
+
+  std::string group_;
+  rd_kafka_t* rk_ = nullptr;
+};
+
+// --- admin ------------------------------------------------------------------------------
+
+class KafkaAdmin : public Admin {
+ public:
+  KafkaAdmin(const std::string& bootstrap, const LogSettings& s) : bootstrap_(bootstrap), settings_(s) {
+    rd_kafka_conf_t* conf = make_conf(bootstrap, {}, s.kafka);
+    rd_kafka_conf_set_log_cb(conf, log_cb);
+    rk_ = make_client(RD_KAFKA_PRODUCER, conf);
+  }
+  ~KafkaAdmin() override { rd_kafka_destroy(rk_); }
+
+  std::vector<std::string> list_topics() override {
+    const rd_kafka_metadata_t* md = metadata(nullptr);
+    std::vector<std::string> out;
+    for (int i = 0; i < md->topic_cnt; ++i)
+      if (md->topics[i].topic[0] != '_') out.emplace_back(md->topics[i].topic);
+    rd_kafka_metadata_destroy(md);
+    return out;
+  }
+
+  TopicDescription describe_topic(std::string_view topic) override {
+    std::string t(topic);
+    rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk_, t.c_str(), nullptr);
+    const rd_kafka_metadata_t* md = metadata(rkt);
+    rd_kafka_topic_destroy(rkt);
+    if (md->topic_cnt < 1 || md->topics[0].err) {
+      rd_kafka_metadata_destroy(md);
+      throw UsageError("topic " + t + " does not exist in Kafka at " + bootstrap_);
+    }
+    TopicDescription d;
+    d.name = t;
+    const auto& mt = md->topics[0];
+    d.replication_factor = mt.partition_cnt > 0 ? mt.partitions[0].replica_cnt : 1;
+    for (int i = 0; i < mt.partition_cnt; ++i) {
+      int64_t lo = 0, hi = 0;
+      rd_kafka_query_watermark_offsets(rk_, t.c_str(), mt.partitions[i].id, &lo, &hi, kAdminTimeoutMs);
+      d.partitions.push_back({mt.partitions[i].id, lo, hi, 0});
+    }
+    std::sort(d.partitions.begin(), d.partitions.end(),
+              [](const PartitionInfo& a, const PartitionInfo& b) { return a.partition < b.partition; });
+    rd_kafka_metadata_destroy(md);
+    return d;
+  }
+
+  bool topic_exists(std::string_view topic) override {
+    for (const auto& t : list_topics())
+      if (t == topic) return true;
+    return false;
+  }
+
+  bool create_topic(std::string_view topic, int32_t partitions, int32_t rf) override {
+    std::string t(topic);
+    char err[512];
+    rd_kafka_NewTopic_t* nt = rd_kafka_NewTopic_new(t.c_str(), partitions, rf, err, sizeof err);
+    if (!nt) throw UsageError("cannot create topic " + t + ": " + err);
+    rd_kafka_queue_t* q = rd_kafka_queue_new(rk_);
+    rd_kafka_AdminOptions_t* opts = rd_kafka_AdminOptions_new(rk_, RD_KAFKA_ADMIN_OP_CREATETOPICS);
+    rd_kafka_AdminOptions_set_operation_timeout(opts, kAdminTimeoutMs, err, sizeof err);
+    rd_kafka_CreateTopics(rk_, &nt, 1, opts, q);
+    rd_kafka_event_t* ev = rd_kafka_queue_poll(q, kAdminTimeoutMs + 5000);
+    std::string failure;
+    bool created = false;
+    if (!ev) {
+      failure = "no answer from the broker";
+    } else if (rd_kafka_event_error(ev)) {
+      failure = rd_kafka_event_error_string(ev);
+    } else {
+      size_t n = 0;
+      const rd_kafka_topic_result_t** res = rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev), &n);
+      auto code = n > 0 ? rd_kafka_topic_result_error(res[0]) : RD_KAFKA_RESP_ERR_NO_ERROR;
+      if (code == RD_KAFKA_RESP_ERR_NO_ERROR) created = true;
+      else if (code != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) failure = rd_kafka_topic_result_error_string(res[0]);
+    }
+    if (ev) rd_kafka_event_destroy(ev);
+    rd_kafka_AdminOptions_destroy(opts);
+    rd_kafka_queue_destroy(q);
+    rd_kafka_NewTopic_destroy(nt);
+    if (!failure.empty()) throw FatalError("cannot create Kafka topic " + t + " at " + bootstrap_ + ": " + failure);
+    return created;
+  }
+
+  std::vector<GroupOffsets> group_offsets(std::string_view topic) override {
+    std::vector<GroupOffsets> out;
+    const rd_kafka_group_list* groups = nullptr;
+    if (rd_kafka_list_groups(rk_, nullptr, &groups, kAdminTimeoutMs) != RD_KAFKA_RESP_ERR_NO_ERROR) return out;
+    auto desc = describe_topic(topic);
+    std::string t(topic);
+    for (int g = 0; g < groups->group_cnt; ++g) {
+      std::string name = groups->groups[g].group;
+      // A consumer handle of that group reads its committed offsets (it does not join).
+      ConsumerOptions o;
+      o.group = name;
+      KafkaConsumer probe(bootstrap_, settings_, o);
+      auto* list = rd_kafka_topic_partition_list_new(static_cast<int>(desc.partitions.size()));
+      for (const auto& p : desc.partitions) rd_kafka_topic_partition_list_add(list, t.c_str(), p.partition);
+      GroupOffsets go;
+      go.group = name;
+      if (probe.committed_for(list))
+        for (int i = 0; i < list->cnt; ++i)
+          if (list->elems[i].offset >= 0) go.committed[list->elems[i].partition] = list->elems[i].offset;
+      rd_kafka_topic_partition_list_destroy(list);
+      if (!go.committed.empty()) out.push_back(std::move(go));
+    }
+    rd_kafka_group_list_destroy(groups);
+    return out;
+  }
+
+ private:
+  const rd_kafka_metadata_t* metadata(rd_kafka_topic_t* only) {
+    const rd_kafka_metadata_t* md = nullptr;
+    auto err = rd_kafka_metadata(rk_, only ? 0 : 1, only, &md, kAdminTimeoutMs);
+    if (err)
+      throw FatalError("cannot reach Kafka at " + bootstrap_ + ": " + rd_kafka_err2str(err) +
+                       " (is the broker running? check the log URI)");
+    return md;
+  }
+
+  std::string bootstrap_;
+  LogSettings settings_;
+  rd_kafka_t* rk_ = nullptr;
+};
+
+}  // namespace
+
+KafkaLog::KafkaLog(std::string bootstrap, LogSettings settings)
+    : bootstrap_(std::move(bootstrap)), settings_(std::move(settings)) {
+  // Check every kafka.* key now, so that a bad one is a usage error before any work.
+  rd_kafka_conf_destroy(make_conf(bootstrap_, {}, settings_.kafka));
+}
+
+std::unique_ptr<Producer> KafkaLog::producer(const ProducerOptions&) {
+  return std::make_unique<KafkaProducer>(bootstrap_, settings_);
+}
+
+std::unique_ptr<Consumer> KafkaLog::consumer(const ConsumerOptions& options) {
+  return std::make_unique<KafkaConsumer>(bootstrap_, settings_, options);
+}
+
+std::unique_ptr<Admin> KafkaLog::admin() { return std::make_unique<KafkaAdmin>(bootstrap_, settings_); }
+
+}  // namespace sluice::log::kafka
