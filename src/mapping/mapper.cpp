@@ -49,9 +49,10 @@ struct Mapper::State {
       od::field field;
       if (auto e = std::move(field_result).get(field)) return e;
       od::raw_json_string key = field.key();
+      const char* k = key.raw();
       const Node* child = nullptr;
       for (const auto& c : node.children)
-        if (key == c.name) {
+        if (k[0] == c.name[0] && key == c.name) {  // first byte before memcmp: most keys differ there
           child = &c;
           break;
         }

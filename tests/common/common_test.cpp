@@ -81,6 +81,36 @@ TEST(JsonWriter, EscapesOnlyWhatMust) {
   EXPECT_FALSE(valid_utf8("\xc3\x28"));
 }
 
+TEST(JsonWriter, FastPathAgreesWithByteByByteEscaping) {
+  auto naive = [](std::string_view in) {
+    std::string out;
+    for (unsigned char c : in) {
+      if (c == '"') out += "\\\"";
+      else if (c == '\\') out += "\\\\";
+      else if (c < 0x20) {
+        out += (c == '\n') ? "\\n" : (c == '\r') ? "\\r" : (c == '\t') ? "\\t" : (c == '\b') ? "\\b" : (c == '\f') ? "\\f" : "";
+        if (c != '\n' && c != '\r' && c != '\t' && c != '\b' && c != '\f') {
+          char buf[8];
+          snprintf(buf, sizeof buf, "\\u%04x", c);
+          out += buf;
+        }
+      } else out += static_cast<char>(c);
+    }
+    return out;
+  };
+  // Every special byte at every position of strings around the 8-byte block size.
+  for (size_t len = 1; len <= 24; ++len)
+    for (size_t pos = 0; pos < len; ++pos)
+      for (char special : {'"', '\\', '\n', '\x01', '\x1f'}) {
+        std::string in(len, 'a');
+        in[pos] = special;
+        if (pos + 1 < len) in[pos + 1] = '\xc3';  // UTF-8 lead bytes never count as special
+        std::string out;
+        append_json_escaped(out, in);
+        EXPECT_EQ(out, naive(in)) << len << " " << pos;
+      }
+}
+
 TEST(Units, Durations) {
   EXPECT_EQ(parse_duration("100ms")->count(), 100);
   EXPECT_EQ(parse_duration("10s")->count(), 10000);

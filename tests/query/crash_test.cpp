@@ -25,6 +25,17 @@ pid_t spawn_shell(const std::string& cmd, const fs::path& out) {
   return pid;
 }
 
+// Kills the child when the test ends, whatever happened: no process outlives its test.
+struct ChildGuard {
+  pid_t pid;
+  ~ChildGuard() {
+    if (pid > 0 && ::kill(pid, 0) == 0) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, nullptr, 0);
+    }
+  }
+};
+
 int wait_exit(pid_t pid) {
   int status = 0;
   waitpid(pid, &status, 0);
@@ -74,10 +85,12 @@ TEST(CrashLoop, KillNineTheStreamTwentyTimesWhileProducing) {
   std::mt19937 rng(12345);
   auto out = d.path() / "procs.log";
   pid_t producer = spawn_shell(d.command("produce --for 12s --rate 20000 --seed 3"), out);
+  ChildGuard producer_guard{producer};
   ASSERT_TRUE(wait_for([&] { return fs::exists(d.path() / "log" / "user_created"); }, std::chrono::seconds(20)));
   std::uniform_int_distribution<int> pause(50, 500);
   for (int i = 0; i < 20; ++i) {
     pid_t s = spawn_shell(d.command("stream --trigger continuous --max-records-per-batch 3000"), out);
+    ChildGuard guard{s};
     std::this_thread::sleep_for(std::chrono::milliseconds(pause(rng)));
     kill(s, SIGKILL);
     EXPECT_EQ(wait_exit(s), 128 + SIGKILL) << slurp(out);
@@ -95,6 +108,7 @@ TEST(CrashLoop, KillNineTheProducerRepeatedly) {
   std::uniform_int_distribution<int> pause(150, 900);
   for (int i = 0; i < 8; ++i) {
     pid_t p = spawn_shell(d.command("produce --for 30s --rate 50000 --seed " + std::to_string(i + 1)), out);
+    ChildGuard guard{p};
     std::this_thread::sleep_for(std::chrono::milliseconds(pause(rng)));
     kill(p, SIGKILL);
     wait_exit(p);
@@ -110,6 +124,7 @@ TEST(GracefulStop, SigintFinishesTheBatchCommitsAndReplaysNothing) {
   ASSERT_EQ(p.code, 0) << p.err;
   auto out = d.path() / "stream.log";
   pid_t s = spawn_shell(d.command("stream --trigger 500ms --max-records-per-batch 5000 --json"), out);
+  ChildGuard guard{s};
   // Stop it once it is working.
   ASSERT_TRUE(wait_for([&] { return slurp(out).find("\"batch_id\":1,") != std::string::npos; }, std::chrono::seconds(30)))
       << slurp(out);

@@ -144,21 +144,27 @@ void put_iso(std::string& out, int64_t ms) {
 // Whole years from `ms` to the reference day.
 int64_t age_at_reference(int64_t ms) { return (kReferenceMs - ms) / (kMsPerDay * 36525 / 100); }
 
+// These write into space resized once (push_back per character showed in profiles).
 void put_pattern(std::string& out, std::string_view pattern, Rng& rng, bool no_leading_zero = false) {
-  bool first = true;
-  for (char c : pattern) {
-    if (c == '#') out.push_back(static_cast<char>(first && no_leading_zero ? '1' + rng.below(9) : '0' + rng.below(10)));
-    else if (c == 'A') out.push_back(static_cast<char>('A' + rng.below(26)));
-    else out.push_back(c);
-    first = false;
+  size_t at = out.size();
+  out.resize(at + pattern.size());
+  char* p = out.data() + at;
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    char c = pattern[i];
+    if (c == '#') p[i] = static_cast<char>(i == 0 && no_leading_zero ? '1' + rng.below(9) : '0' + rng.below(10));
+    else if (c == 'A') p[i] = static_cast<char>('A' + rng.below(26));
+    else p[i] = c;
   }
 }
 
 void put_hex(std::string& out, size_t n, Rng& rng) {
+  size_t at = out.size();
+  out.resize(at + n);
+  char* p = out.data() + at;
   uint64_t bits = 0;
   for (size_t i = 0; i < n; ++i) {
     if (i % 16 == 0) bits = rng.next();
-    out.push_back(kHex[bits & 0xf]);
+    p[i] = kHex[bits & 0xf];
     bits >>= 4;
   }
 }
