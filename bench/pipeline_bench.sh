@@ -28,7 +28,7 @@ for i in $(seq 1 "$reps"); do
   /usr/bin/time -f %M -o "$work/rss" "$bin" --config "$cfg" --log "file:$work/log" --sink "sqlite:$work/db.sqlite" \
     stream --trigger available-now --group "bench$i" --json >"$work/out" 2>/dev/null
   rows=$(field written_rows <"$work/out"); secs=$(field elapsed_s <"$work/out")
-  raw=$(cd "$work" && "$OLDPWD/build/bench/sqlite_bench" --benchmark_filter=RawUpsert16 --benchmark_format=json 2>/dev/null |
+  raw=$(cd "$work" && SLUICE_BENCH_ROWS=$n "$OLDPWD/build/bench/sqlite_bench" --benchmark_filter=RawUpsert16 --benchmark_format=json 2>/dev/null |
         grep -o '"items_per_second": [0-9.e+]*' | head -1 | awk '{printf "%.0f", $2}')
   rate=$(awk -v r="$rows" -v s="$secs" 'BEGIN {printf "%.0f", r / s}')
   echo "(a) run $i: $rows rows in $secs s = $rate rows/s; raw SQLite upserts $raw rows/s; ratio $(awk -v a="$rate" -v b="$raw" 'BEGIN {printf "%.2f", a / b}'); peak RSS $(( $(cat "$work/rss") / 1024 )) MB"

@@ -9,6 +9,7 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <deque>
 #include <filesystem>
 
@@ -22,7 +23,12 @@ namespace {
 using namespace sluice;
 namespace fs = std::filesystem;
 
-constexpr size_t kRows = 400'000;
+// Rows per run: SLUICE_BENCH_ROWS (bench/pipeline_bench.sh sets it to the stream's
+// record count, so that both fill a table of the same size).
+const size_t kRows = [] {
+  const char* env = std::getenv("SLUICE_BENCH_ROWS");
+  return env ? static_cast<size_t>(std::strtoull(env, nullptr, 10)) : size_t{400'000};
+}();
 constexpr size_t kTxn = 100'000;
 
 const std::vector<std::pair<std::string, std::string>> kColumns = {
@@ -79,7 +85,9 @@ void raw_upserts(benchmark::State& state, bool blob_keys) {
     auto path = fresh_db();
     sqlite3* db = nullptr;
     sqlite3_open(path.c_str(), &db);
-    sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL", nullptr, nullptr, nullptr);
+    // The same settings as SqliteSink, so that the two measure the same store.
+    sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-32768; "
+                 "PRAGMA wal_autocheckpoint=8192", nullptr, nullptr, nullptr);
     std::string cols, params, updates;
     for (size_t i = 0; i < kColumns.size(); ++i) {
       cols += (i ? "," : "") + kColumns[i].first;
