@@ -86,8 +86,7 @@ void raw_upserts(benchmark::State& state, bool blob_keys) {
     sqlite3* db = nullptr;
     sqlite3_open(path.c_str(), &db);
     // The same settings as SqliteSink, so that the two measure the same store.
-    sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-32768; "
-                 "PRAGMA wal_autocheckpoint=8192", nullptr, nullptr, nullptr);
+    sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL", nullptr, nullptr, nullptr);
     std::string cols, params, updates;
     for (size_t i = 0; i < kColumns.size(); ++i) {
       cols += (i ? "," : "") + kColumns[i].first;

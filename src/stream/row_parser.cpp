@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <simdjson.h>
 
+#include <array>
 #include <cstring>
 #include <limits>
 
@@ -59,10 +60,35 @@ std::string_view trim_right(std::string_view t) {
   return t;
 }
 
+// parse_uuid without a branch per digit (random hex digits defeat the branch
+// predictor): this runs once per record.
+constexpr auto kHexValue = [] {
+  std::array<int8_t, 256> t{};
+  for (auto& x : t) x = -1;
+  for (int i = 0; i < 10; ++i) t['0' + i] = static_cast<int8_t>(i);
+  for (int i = 0; i < 6; ++i) t['a' + i] = t['A' + i] = static_cast<int8_t>(10 + i);
+  return t;
+}();
+
+bool parse_uuid_fast(std::string_view t, Uuid& u) {
+  if (t.size() != 36 || t[8] != '-' || t[13] != '-' || t[18] != '-' || t[23] != '-') return false;
+  static constexpr uint8_t kPos[16] = {0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34};
+  int bad = 0;
+  for (size_t i = 0; i < 16; ++i) {
+    int hi = kHexValue[static_cast<uint8_t>(t[kPos[i]])], lo = kHexValue[static_cast<uint8_t>(t[kPos[i] + 1])];
+    bad |= hi | lo;
+    u[i] = static_cast<uint8_t>(((hi & 0xf) << 4) | (lo & 0xf));
+  }
+  return bad >= 0;
+}
+
+// The start of a bad value for a reason: at most 40 bytes, cut on a UTF-8 character
+// boundary (the value was validated), in quotes.
 std::string quoted_prefix(std::string_view s) {
-  std::string out(s.substr(0, 40));
-  if (s.size() > 40) out += "...";
-  return "\"" + out + "\"";
+  if (s.size() <= 40) return "\"" + std::string(s) + "\"";
+  size_t n = 40;
+  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xc0) == 0x80) --n;
+  return "\"" + std::string(s.substr(0, n)) + "...\"";
 }
 
 }  // namespace
@@ -73,7 +99,10 @@ bool parse_iso8601(std::string_view s, int64_t& ms) {
       !digits(s, 8, 2, d) || (s[10] != 'T' && s[10] != ' ') || !digits(s, 11, 2, h) || s[13] != ':' ||
       !digits(s, 14, 2, mi) || s[16] != ':' || !digits(s, 17, 2, sec))
     return false;
-  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) return false;
+  if (mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || sec > 60) return false;
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  if (d > kDays[mo - 1] + (mo == 2 && leap)) return false;
   size_t i = 19;
   int frac_ms = 0;
   if (i < s.size() && s[i] == '.') {
@@ -103,14 +132,16 @@ bool parse_iso8601(std::string_view s, int64_t& ms) {
 }
 
 struct RowParser::Impl {
-  Impl(const Schema& s, size_t max) : schema(s), max_value_bytes(max) { seen.resize(s.columns().size(), 0); }
+  Impl(const Schema& s, size_t max) : schema(s), max_value_bytes(max) {
+    seen.resize(s.columns().size(), 0);
+  }
 
   const Schema& schema;
   size_t max_value_bytes;
   od::parser parser;
   simdjson::dom::parser dom_parser;  // only for values that are not objects
-  std::string padded;
-  std::vector<uint64_t> seen;
+  std::string padded;                // the value plus simdjson's padding, reused
+  std::vector<uint64_t> seen;        // seen[i] == gen: column i's field was present
   uint64_t gen = 0;
 
   // The original record's bytes for a view into `padded`.
@@ -118,7 +149,21 @@ struct RowParser::Impl {
     return value.substr(static_cast<size_t>(in_padded.data() - padded.data()), in_padded.size());
   }
 
-  std::string expected(const Column& c, const char* got) const {
+  // The column a field's key names, or cols.size(). Producers write fields in schema
+  // order, so the column after the last match is tried first (one memcmp per field for
+  // the seed's records); otherwise every column is.
+  size_t column_of(od::raw_json_string key, size_t& guess) const {
+    const auto& cols = schema.columns();
+    if (guess < cols.size() && key == cols[guess].name) return guess++;
+    for (size_t i = 0; i < cols.size(); ++i)
+      if (key == cols[i].name) {
+        guess = i + 1;
+        return i;
+      }
+    return cols.size();
+  }
+
+  static std::string expected(const Column& c, const char* got) {
     return fmt::format("field {}: expected {}, got {}", c.name, type_name(c.type), got);
   }
 
@@ -134,21 +179,28 @@ struct RowParser::Impl {
     return "?";
   }
 
+  // The contents of a JSON string value: a view into the record itself when it has no
+  // escapes, else unescaped into the arena (only if `arena`; otherwise into simdjson's
+  // string buffer, valid until the next string is read). Returns false on bad escapes.
+  bool string_of(od::value& v, std::string_view value, Arena* arena, std::string_view& out) {
+    std::string_view tok = trim_right(v.raw_json_token());
+    if (tok.size() >= 2 && tok.find('\\') == std::string_view::npos) {
+      out = original(tok.substr(1, tok.size() - 2), value);
+      return true;
+    }
+    if (v.get_string().get(out)) return false;
+    if (arena) out = arena->copy(out);
+    return true;
+  }
+
   // Fills `out` from `v` for column `c`; returns a reason on failure.
   std::string convert(const Column& c, od::value v, od::json_type t, std::string_view value, Value& out, Arena& arena) {
     switch (c.type) {
       case ColumnType::text: {
         if (t == od::json_type::string) {
-          std::string_view tok = trim_right(v.raw_json_token());
-          if (tok.size() >= 2 && tok.find('\\') == std::string_view::npos) {
-            out.text = original(tok.substr(1, tok.size() - 2), value);
-          } else {
-            std::string_view s;
-            if (v.get_string().get(s)) return "invalid JSON: bad string in field " + c.name;
-            out.text = arena.copy(s);
-          }
+          if (!string_of(v, value, &arena, out.text)) return "invalid JSON: bad string in field " + c.name;
         } else if (t == od::json_type::number) {
-          out.text = original(trim_right(v.raw_json_token()), value);
+          out.text = original(trim_right(v.raw_json_token()), value);  // its JSON text, as Spark does
         } else if (t == od::json_type::boolean) {
           bool b;
           if (v.get_bool().get(b)) return "invalid JSON: bad literal in field " + c.name;
@@ -162,7 +214,8 @@ struct RowParser::Impl {
       case ColumnType::int32:
       case ColumnType::bigint: {
         int64_t n;
-        if (t != od::json_type::number || v.get_int64().get(n)) return expected(c, json_type_name(t));
+        if (t != od::json_type::number) return expected(c, json_type_name(t));
+        if (v.get_int64().get(n)) return expected(c, "a number that is not an integer in its range");
         if (c.type == ColumnType::int32 &&
             (n < std::numeric_limits<int32_t>::min() || n > std::numeric_limits<int32_t>::max()))
           return fmt::format("field {}: expected int, got {} (out of range)", c.name, n);
@@ -172,35 +225,36 @@ struct RowParser::Impl {
       }
       case ColumnType::float64: {
         double d;
-        if (t != od::json_type::number || v.get_double().get(d)) return expected(c, json_type_name(t));
+        if (t != od::json_type::number) return expected(c, json_type_name(t));
+        if (v.get_double().get(d)) return "invalid JSON: bad number in field " + c.name;
         out.kind = Value::Kind::real;
         out.real = d;
         return {};
       }
       case ColumnType::boolean: {
         bool b;
-        if (t != od::json_type::boolean || v.get_bool().get(b)) return expected(c, json_type_name(t));
+        if (t != od::json_type::boolean) return expected(c, json_type_name(t));
+        if (v.get_bool().get(b)) return "invalid JSON: bad literal in field " + c.name;
         out.kind = Value::Kind::boolean;
         out.boolean = b;
         return {};
       }
       case ColumnType::uuid: {
         std::string_view s;
-        if (t != od::json_type::string || v.get_string().get(s)) return expected(c, json_type_name(t));
-        auto u = parse_uuid(s);
-        if (!u) return "field " + c.name + " is not a UUID: " + quoted_prefix(s);
+        if (t != od::json_type::string) return expected(c, json_type_name(t));
+        if (!string_of(v, value, nullptr, s)) return "invalid JSON: bad string in field " + c.name;
+        if (!parse_uuid_fast(s, out.uuid)) return "field " + c.name + " is not a UUID: " + quoted_prefix(s);
         out.kind = Value::Kind::uuid;
-        out.uuid = *u;
         return {};
       }
       case ColumnType::timestamp: {
         if (t == od::json_type::number) {
           int64_t n;
-          if (v.get_int64().get(n)) return expected(c, "a non-integer number");
+          if (v.get_int64().get(n)) return expected(c, "a number that is not an integer (ms)");
           out.integer = n;
         } else if (t == od::json_type::string) {
           std::string_view s;
-          if (v.get_string().get(s)) return "invalid JSON: bad string in field " + c.name;
+          if (!string_of(v, value, nullptr, s)) return "invalid JSON: bad string in field " + c.name;
           if (!parse_iso8601(s, out.integer))
             return "field " + c.name + ": expected timestamp (ISO 8601), got " + quoted_prefix(s);
         } else {
@@ -213,20 +267,23 @@ struct RowParser::Impl {
     return {};
   }
 
+  static ParseOutcome invalid(simdjson::error_code e) {
+    // Stage 1 validates the UTF-8 of the whole value before any field is read.
+    if (e == simdjson::UTF8_ERROR) return {"invalid UTF-8"};
+    return {std::string("invalid JSON: ") + simdjson::error_message(e)};
+  }
+
   ParseOutcome parse(std::string_view value, Row& row, Arena& arena) {
     if (value.size() > max_value_bytes)
       return {fmt::format("value of {} bytes exceeds stream.max_value_bytes ({})", value.size(), max_value_bytes)};
-    // Checked up front so that the reason is exact wherever the bad bytes are.
-    if (!simdjson::validate_utf8(value.data(), value.size())) return {"invalid UTF-8"};
+    if (padded.capacity() < value.size() + simdjson::SIMDJSON_PADDING)
+      padded.reserve(value.size() + simdjson::SIMDJSON_PADDING);
     padded.assign(value);
-    padded.reserve(value.size() + simdjson::SIMDJSON_PADDING);
     const auto& cols = schema.columns();
-    row.values.assign(cols.size(), Value{});
+    // Only the kinds need resetting: a Value's other members mean nothing under null.
+    if (row.values.size() != cols.size()) row.values.resize(cols.size());
+    for (auto& v : row.values) v.kind = Value::Kind::null;
     ++gen;
-    auto invalid = [](simdjson::error_code e) -> ParseOutcome {
-      if (e == simdjson::UTF8_ERROR) return {"invalid UTF-8"};
-      return {std::string("invalid JSON: ") + simdjson::error_message(e)};
-    };
     od::document doc;
     if (auto e = parser.iterate(padded.data(), padded.size(), padded.capacity()).get(doc)) return invalid(e);
     od::json_type top;
@@ -239,26 +296,20 @@ struct RowParser::Impl {
     }
     od::object obj;
     if (auto e = doc.get_object().get(obj)) return invalid(e);
+    size_t guess = 0;
     for (auto field_result : obj) {
       od::field field;
       if (auto e = std::move(field_result).get(field)) return invalid(e);
-      od::raw_json_string key = field.key();
-      size_t col = cols.size();
-      for (size_t i = 0; i < cols.size(); ++i)
-        if (key == cols[i].name) {
-          col = i;
-          break;
-        }
-      if (col == cols.size()) continue;  // a field the schema does not have: ignored
+      size_t col = column_of(field.key(), guess);
+      if (col == cols.size()) continue;  // a field the schema does not have: ignored, as from_json does
       od::value v = field.value();
       od::json_type t;
       if (auto e = v.type().get(t)) return invalid(e);
       seen[col] = gen;
-      if (t == od::json_type::null) {
-        row.values[col] = Value{};
-        continue;
-      }
-      auto why = convert(cols[col], v, t, value, row.values[col], arena);
+      Value& out = row.values[col];
+      out.kind = Value::Kind::null;  // a repeated field: the last one wins
+      if (t == od::json_type::null) continue;
+      auto why = convert(cols[col], v, t, value, out, arena);
       if (!why.empty()) return {std::move(why)};
     }
     const char* rest = nullptr;
