@@ -8,7 +8,7 @@ packages=(
   cmake ninja-build g++ pkg-config git time
   libsimdjson-dev librdkafka-dev libcpp-httplib-dev libspdlog-dev libfmt-dev
   libcli11-dev libyaml-cpp-dev libcurl4-openssl-dev libsqlite3-dev libssl-dev
-  zlib1g-dev libgtest-dev libgmock-dev libbenchmark-dev
+  zlib1g-dev liblz4-dev libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev   # libFuzzer targets and sanitizer runtimes
 )
 
