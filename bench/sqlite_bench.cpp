@@ -1,6 +1,6 @@
 // The store's own limit (issue: the stream must reach >= 80% of it): raw SQLite upserts
 // of the seed's 12-column rows, with 16-byte BLOB keys and with 36-character TEXT
-// keys, in 100,000-row transactions (WAL, synchronous=NORMAL), into a new table. The rows are made
+// keys, in 100,000-row transactions by default (WAL, synchronous=NORMAL), into a new table. The rows are made
 // by the builtin source and the mapper, as the pipeline makes them, and parsed once
 // beforehand, so only SQLite is timed. Also the same through SqliteSink::write.
 //
@@ -29,7 +29,12 @@ const size_t kRows = [] {
   const char* env = std::getenv("SLUICE_BENCH_ROWS");
   return env ? static_cast<size_t>(std::strtoull(env, nullptr, 10)) : size_t{400'000};
 }();
-constexpr size_t kTxn = 100'000;
+// Rows per transaction: SLUICE_BENCH_TXN_ROWS (bench/pipeline_bench.sh sets it to the
+// stream's micro-batch size, since the stream commits one transaction per batch).
+const size_t kTxn = [] {
+  const char* env = std::getenv("SLUICE_BENCH_TXN_ROWS");
+  return env ? static_cast<size_t>(std::strtoull(env, nullptr, 10)) : size_t{100'000};
+}();
 
 const std::vector<std::pair<std::string, std::string>> kColumns = {
     {"id", "uuid primary key"}, {"first_name", "text"}, {"last_name", "text"}, {"gender", "text"},
@@ -77,7 +82,9 @@ fs::path fresh_db() {
   return p;
 }
 
-void raw_upserts(benchmark::State& state, bool blob_keys) {
+// rowid: an ordinary table (rows appended in rowid order, the key in its own index),
+// as SqliteSink creates; false: WITHOUT ROWID (rows ordered by the random key).
+void raw_upserts(benchmark::State& state, bool blob_keys, bool rowid = true) {
   const Data& d = data();
   uint64_t rows = 0;
   for (auto _ : state) {
@@ -95,7 +102,7 @@ void raw_upserts(benchmark::State& state, bool blob_keys) {
     }
     std::string create = "CREATE TABLE users (id " + std::string(blob_keys ? "BLOB" : "TEXT") + " PRIMARY KEY";
     for (size_t i = 1; i < kColumns.size(); ++i) create += "," + kColumns[i].first + " TEXT";
-    sqlite3_exec(db, (create + ") WITHOUT ROWID").c_str(), nullptr, nullptr, nullptr);
+    sqlite3_exec(db, (create + (rowid ? ")" : ") WITHOUT ROWID")).c_str(), nullptr, nullptr, nullptr);
     sqlite3_stmt* st = nullptr;
     sqlite3_prepare_v2(db, ("INSERT INTO users(" + cols + ") VALUES(" + params + ") ON CONFLICT(id) DO UPDATE SET " + updates).c_str(),
                        -1, &st, nullptr);
@@ -129,8 +136,11 @@ void raw_upserts(benchmark::State& state, bool blob_keys) {
 
 void BM_RawUpsert16ByteKeys(benchmark::State& s) { raw_upserts(s, true); }
 void BM_RawUpsert36CharKeys(benchmark::State& s) { raw_upserts(s, false); }
-BENCHMARK(BM_RawUpsert16ByteKeys)->Unit(benchmark::kMillisecond)->Iterations(1);
-BENCHMARK(BM_RawUpsert36CharKeys)->Unit(benchmark::kMillisecond)->Iterations(1);
+void BM_RawUpsert16ByteKeysWithoutRowid(benchmark::State& s) { raw_upserts(s, true, false); }
+// Wall-clock rates (UseRealTime), comparable with the stream's rows/s.
+BENCHMARK(BM_RawUpsert16ByteKeys)->Unit(benchmark::kMillisecond)->Iterations(1)->UseRealTime();
+BENCHMARK(BM_RawUpsert36CharKeys)->Unit(benchmark::kMillisecond)->Iterations(1)->UseRealTime();
+BENCHMARK(BM_RawUpsert16ByteKeysWithoutRowid)->Unit(benchmark::kMillisecond)->Iterations(1)->UseRealTime();
 
 void BM_SqliteSinkWrite(benchmark::State& state) {
   const Data& d = data();
@@ -147,7 +157,7 @@ void BM_SqliteSinkWrite(benchmark::State& state) {
   }
   state.SetItemsProcessed(static_cast<int64_t>(rows));
 }
-BENCHMARK(BM_SqliteSinkWrite)->Unit(benchmark::kMillisecond)->Iterations(1);
+BENCHMARK(BM_SqliteSinkWrite)->Unit(benchmark::kMillisecond)->Iterations(1)->UseRealTime();
 
 void BM_RowParse(benchmark::State& state) {
   const Data& d = data();

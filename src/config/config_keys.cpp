@@ -8,6 +8,9 @@ namespace {
 constexpr std::string_view kFsync[] = {"interval", "always", "never"};
 constexpr std::string_view kOffsets[] = {"earliest", "latest"};
 constexpr std::string_view kOnError[] = {"dlq", "fail", "skip"};
+constexpr std::string_view kConsistency[] = {"ANY", "ONE", "TWO", "THREE", "QUORUM", "ALL", "LOCAL_QUORUM",
+                                             "EACH_QUORUM", "LOCAL_ONE"};
+constexpr std::string_view kCompression[] = {"none", "lz4"};
 
 using T = KeyType;
 
@@ -20,7 +23,7 @@ const KeySpec kKeys[] = {
     {"log", T::string, "file:./data/log",
      "The log (Kafka's role): file:DIR for the embedded log, kafka://host:port[,host:port] for Kafka."},
     {"sink", T::string, "sqlite:./data/user_data.db",
-     "The table store (Cassandra's role): sqlite:FILE, or cassandra://[user@]host[:port]/keyspace."},
+     "The table store (Cassandra's role): sqlite:FILE, or cassandra://[user@]host[:port][,host[:port]...]/keyspace."},
     {"topic", T::string, "user_created", "Topic the produce task writes and the stream reads."},
     {"dead_letter_topic", T::string, "",
      "Topic for records that cannot be mapped or written; empty: <topic>.dlq."},
@@ -59,10 +62,25 @@ const KeySpec kKeys[] = {
     {"stream.group", T::string, "user_data", "Consumer group of the streaming query; its committed offsets are the checkpoint."},
     {"stream.trigger", T::string, "10s", "When micro-batches run: an interval (10s), once, available-now or continuous."},
     {"stream.starting_offsets", T::choice, "earliest", "Where a group with no committed offsets starts.", kOffsets},
-    {"stream.max_records_per_batch", T::integer, "20000", "Most records in one micro-batch (bounds memory: about 1.5 KB a record).", {}, 1, 1e8},
+    {"stream.max_records_per_batch", T::integer, "30000", "Most records in one micro-batch, and so rows in one sink transaction (bounds memory: about 1.6 KB a record).", {}, 1, 1e8},
     {"stream.on_error", T::choice, "dlq", "What a bad record does: dlq (dead-letter topic), fail (stop the query) or skip.", kOnError},
     {"stream.max_value_bytes", T::bytes, "1MiB", "Records larger than this are bad records.", {}, 1, 1ll << 31},
     {"stream.fail_on_data_loss", T::boolean, "true", "Stop when offsets to read were deleted (Spark's failOnDataLoss)."},
+
+    {"cassandra.password_env", T::string, "",
+     "Environment variable holding the password of the cassandra:// sink's user (keeps it out of URIs and argv); "
+     "not a SLUICE_* name, those are config overrides."},
+    {"cassandra.password_file", T::string, "", "File whose first line is the password of the cassandra:// sink's user."},
+    {"cassandra.consistency", T::choice, "LOCAL_QUORUM", "Consistency level of the sink's writes and of sluice query.", kConsistency},
+    {"cassandra.replication", T::string, "{'class': 'SimpleStrategy', 'replication_factor': 1}",
+     "Replication map of the keyspace when sluice creates it (CQL), e.g. {'class': 'NetworkTopologyStrategy', 'dc1': 3}."},
+    {"cassandra.connections_per_host", T::integer, "1", "Connections to each Cassandra host (each pipelines many requests).", {}, 1, 64},
+    {"cassandra.max_in_flight", T::integer, "256", "Most INSERTs the sink has on the wire at once.", {}, 1, 32768},
+    {"cassandra.compression", T::choice, "none", "Compression of CQL traffic: none or lz4.", kCompression},
+    {"cassandra.tls", T::boolean, "false", "Connect with TLS; the node's certificate must name the host and chain to a trusted CA."},
+    {"cassandra.tls_ca_file", T::string, "", "PEM file of the CAs trusted for cassandra.tls (empty: the system's store)."},
+    {"cassandra.connect_timeout", T::duration, "5s", "Give up connecting (TCP, TLS, handshake) to a Cassandra host after this long."},
+    {"cassandra.request_timeout", T::duration, "12s", "Give up waiting for Cassandra's answer to a request after this long."},
 
     {"schema.table", T::string, "users", "Table the stream writes (in the sink's keyspace or database)."},
 };

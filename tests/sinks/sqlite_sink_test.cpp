@@ -1,6 +1,8 @@
 #include "sinks/sqlite/sqlite_sink.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <unistd.h>
 
 #include <deque>
@@ -118,7 +120,45 @@ TEST(SqliteSchema, CreateTableFollowsTheSchema) {
   auto s = Schema::from_config("users", {{"id", "uuid primary key"}, {"first_name", "text"}, {"email", "text required"}});
   EXPECT_EQ(sqlite_create_table(s),
             "CREATE TABLE IF NOT EXISTS \"users\" (\"id\" UUID PRIMARY KEY NOT NULL, \"first_name\" TEXT, \"email\" "
-            "TEXT NOT NULL) WITHOUT ROWID");
+            "TEXT NOT NULL)");
+}
+
+// Tables made by earlier versions (WITHOUT ROWID) are used as they are.
+TEST_F(SqliteSinkTest, WritesIntoAnExistingWithoutRowidTable) {
+  {
+    fs::create_directories(dir_);
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(db_.c_str(), &db), SQLITE_OK);
+    std::string ddl = sqlite_create_table(schema_) + " WITHOUT ROWID";
+    ASSERT_EQ(sqlite3_exec(db, ddl.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(db);
+  }
+  SqliteSink sink(db_, schema_);
+  sink.ensure_schema();
+  std::vector<Row> rows = {row(R"({"id":"109cc029-1c67-46d9-981a-8ac3dfeac5cd","name":"a"})"),
+                           row(R"({"id":"209cc029-1c67-46d9-981a-8ac3dfeac5cd","name":"b"})")};
+  ASSERT_EQ(sink.write(rows).status, WriteStatus::ok);
+  ASSERT_EQ(sink.write(rows).status, WriteStatus::ok);
+  EXPECT_EQ(sqlite_query(db_, "SELECT count(*) FROM users").rows[0][0], "2");
+}
+
+TEST_F(SqliteSinkTest, ExistingTableWithAnotherPrimaryKeyIsRefused) {
+  {
+    fs::create_directories(dir_);
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(db_.c_str(), &db), SQLITE_OK);
+    std::string ddl = sqlite_create_table(schema_);
+    ddl.replace(ddl.find(" PRIMARY KEY NOT NULL"), 21, "");
+    ASSERT_EQ(sqlite3_exec(db, ddl.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(db);
+  }
+  SqliteSink sink(db_, schema_);
+  try {
+    sink.ensure_schema();
+    FAIL() << "expected a FatalError";
+  } catch (const FatalError& e) {
+    EXPECT_THAT(e.what(), ::testing::HasSubstr("primary key"));
+  }
 }
 
 }  // namespace

@@ -38,6 +38,7 @@ class SqliteSink : public Sink {
   const stream::Schema& schema_;
   sqlite3* db_ = nullptr;
   sqlite3_stmt* upsert_ = nullptr;
+  std::vector<uint32_t> order_;  // write order of the current batch's rows (by key)
   sqlite3_stmt* begin_ = nullptr;
   sqlite3_stmt* commit_ = nullptr;
 };

@@ -39,7 +39,7 @@ struct QueryOptions {
   std::string topic = "user_created";
   std::string dead_letter_topic = "user_created.dlq";
   Trigger trigger;
-  size_t max_records_per_batch = 20'000;
+  size_t max_records_per_batch = 30'000;
   OnError on_error = OnError::dlq;
   size_t max_value_bytes = 1 << 20;
   std::chrono::milliseconds retry_backoff{100};       // first wait after a sink Retry
