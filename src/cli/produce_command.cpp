@@ -103,6 +103,7 @@ int run_produce(CliContext& ctx, const ProduceFlags& f) {
                                    group_digits(s.produced), human_rate(s.produced / secs), group_digits(s.dead_lettered),
                                    group_digits(s.source.error_total()), s.elapsed_s);
     if (o.duration.count() > 0) line += fmt::format("/{:.0f}s", o.duration.count() / 1000.0);
+    if (!s.log_unreachable.empty()) line += "  log unreachable (" + s.log_unreachable + "): records wait";
     std::cerr << line << std::flush;
   };
   auto stats = job.run(progress);

@@ -66,6 +66,7 @@ log::ConsumerOptions consumer_options(const config::Config& cfg) {
   log::ConsumerOptions c;
   c.group = cfg.str("stream.group");
   c.start = cfg.str("stream.starting_offsets") == "latest" ? log::StartFrom::latest : log::StartFrom::earliest;
+  c.fail_on_data_loss = cfg.boolean("stream.fail_on_data_loss");
   return c;
 }
 

@@ -20,6 +20,8 @@
 #include <string_view>
 #include <vector>
 
+#include "common/error.h"
+
 namespace sluice::log {
 
 struct Header {
@@ -67,6 +69,9 @@ struct DeliveryStats {
   uint64_t acked = 0;
   uint64_t failed = 0;
   std::string last_error;  // reason of the latest failure, empty if none
+  // Non-empty while the log cannot be reached (Kafka: all brokers down); records wait
+  // in the producer's queue meanwhile. Cleared by the next acknowledged record.
+  std::string unreachable;
 };
 
 class Producer {
@@ -88,6 +93,16 @@ enum class StartFrom { earliest, latest };
 struct ConsumerOptions {
   std::string group;  // empty: no group (assign() only, commit() is an error)
   StartFrom start = StartFrom::earliest;  // for partitions with no committed offset
+  // A committed offset the log no longer holds (records deleted by retention, or the
+  // topic recreated) is data loss. true: poll() throws DataLossError naming the
+  // partition and the offsets (Spark's failOnDataLoss); false: a warning, and reading
+  // goes on from the earliest offset held.
+  bool fail_on_data_loss = true;
+};
+
+class DataLossError : public FatalError {
+ public:
+  using FatalError::FatalError;
 };
 
 class Consumer {
@@ -102,9 +117,15 @@ class Consumer {
   // Returns up to `max` messages in offset order per partition, waiting up to
   // `timeout` when none is available. An empty result means nothing new.
   virtual std::vector<Message> poll(size_t max, std::chrono::milliseconds timeout) = 0;
-  // Durably stores the group's next offsets for these partitions. Returns only once
-  // they survive a crash.
-  virtual void commit(const std::vector<TopicPartitionOffset>& offsets) = 0;
+  // Durably stores the group's next offsets for these partitions. Returns true only once
+  // they survive a crash; false if the group took the partitions away meanwhile (Kafka
+  // rebalance): the new owner then replays from the last commit, which the sink's
+  // upserts make harmless. Throws FatalError if the log cannot store them.
+  virtual bool commit(const std::vector<TopicPartitionOffset>& offsets) = 0;
+  // Called while the caller cannot take records for a while (the sink is down and the
+  // batch waits): keeps the consumer a member of its group without reading more.
+  // The next poll() reads on from where it stopped.
+  virtual void keep_alive() {}
   // The group's committed offsets for the partitions it reads (absent: none).
   virtual std::vector<TopicPartitionOffset> committed() = 0;
 };

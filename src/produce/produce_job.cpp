@@ -148,6 +148,7 @@ struct ProduceJob::Impl final : mapping::RecordHandler {
     stats.produced = d.acked;
     stats.delivery_failures = d.failed;
     if (!d.last_error.empty()) stats.last_delivery_error = d.last_error;
+    stats.log_unreachable = d.unreachable;
     if (&dlq != &producer) {
       auto dd = dlq.poll();
       stats.dead_lettered = dd.acked;

@@ -42,6 +42,7 @@ struct ProduceStats {
   uint64_t bytes = 0;          // value bytes sent to the topic
   double elapsed_s = 0;
   std::string last_delivery_error;
+  std::string log_unreachable;  // non-empty while the log cannot be reached (why)
   sources::SourceStats source;
   std::map<std::string, uint64_t> map_failure_kinds;  // reason -> count
 };

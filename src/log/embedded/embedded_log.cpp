@@ -304,11 +304,21 @@ class EmbeddedConsumer : public Consumer {
       for (int32_t p = 0; p < meta.partitions; ++p) {
         int64_t offset;
         auto it = g.committed.find(p);
-        if (it != g.committed.end()) {
-          offset = it->second;
-        } else {
-          auto extent = partition_extent(partition_dir(root_, topic, p));
+        auto extent = partition_extent(partition_dir(root_, topic, p));
+        if (it == g.committed.end()) {
           offset = opt_.start == StartFrom::latest ? extent.end : extent.start;
+        } else if (it->second < extent.start || it->second > extent.end) {
+          offset = extent.start;
+          std::string what = fmt::format(
+              "data loss: group {} committed offset {} of {}/{}, but the log holds offsets {} to {} (records deleted "
+              "by retention, or the topic was recreated)",
+              opt_.group, it->second, topic, p, extent.start, extent.end);
+          if (opt_.fail_on_data_loss)
+            throw DataLossError(what + "; set stream.fail_on_data_loss=false to go on from offset " +
+                                std::to_string(extent.start));
+          spdlog::warn("{}; going on from offset {} (stream.fail_on_data_loss is false)", what, extent.start);
+        } else {
+          offset = it->second;
         }
         parts_.push_back(std::make_unique<PartitionReader>(topic, p, partition_dir(root_, topic, p), offset));
       }
@@ -340,7 +350,7 @@ class EmbeddedConsumer : public Consumer {
     }
   }
 
-  void commit(const std::vector<TopicPartitionOffset>& offsets) override {
+  bool commit(const std::vector<TopicPartitionOffset>& offsets) override {
     if (opt_.group.empty()) throw UsageError("commit() needs a consumer group");
     std::map<std::string, bool> touched;
     for (const auto& o : offsets) {
@@ -351,6 +361,7 @@ class EmbeddedConsumer : public Consumer {
       touched[o.topic] = true;
     }
     for (auto& [topic, _] : touched) groups_[topic].file->store(groups_[topic].committed);
+    return true;  // one consumer per group: partitions are never taken away
   }
 
   std::vector<TopicPartitionOffset> committed() override {

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <deque>
 #include <mutex>
 
 #include "common/error.h"
@@ -70,6 +71,7 @@ class KafkaProducer : public Producer {
                                       s.kafka);
     rd_kafka_conf_set_opaque(conf, this);
     rd_kafka_conf_set_dr_msg_cb(conf, &KafkaProducer::on_delivery);
+    rd_kafka_conf_set_error_cb(conf, &KafkaProducer::on_error);
     rd_kafka_conf_set_log_cb(conf, log_cb);
     rk_ = make_client(RD_KAFKA_PRODUCER, conf);
   }
@@ -137,7 +139,26 @@ class KafkaProducer : public Producer {
     } else {
       self->acked_.fetch_add(1);
       self->warned_full_ = false;
+      if (self->unreachable_flag_.exchange(false)) {
+        std::lock_guard lk(self->mu_);
+        self->unreachable_.clear();
+        spdlog::info("Kafka broker reachable again; queued records are being delivered");
+      }
     }
+  }
+
+  // Client-level errors, served by rd_kafka_poll/flush on the producing thread. All
+  // brokers down: records wait in the queue (up to message.timeout.ms), and the
+  // produce task's progress line says so.
+  static void on_error(rd_kafka_t*, int err, const char* reason, void* opaque) {
+    auto* self = static_cast<KafkaProducer*>(opaque);
+    if (err != RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN && err != RD_KAFKA_RESP_ERR__TRANSPORT &&
+        err != RD_KAFKA_RESP_ERR__RESOLVE)
+      return;
+    std::lock_guard lk(self->mu_);
+    if (!self->unreachable_flag_.exchange(true))
+      spdlog::warn("Kafka broker unreachable ({}); records wait in the producer's queue", reason);
+    self->unreachable_ = reason;
   }
 
   DeliveryStats stats() {
@@ -146,6 +167,7 @@ class KafkaProducer : public Producer {
     d.failed = failed_.load();
     std::lock_guard lk(mu_);
     d.last_error = last_error;
+    d.unreachable = unreachable_;
     return d;
   }
 
@@ -153,15 +175,18 @@ class KafkaProducer : public Producer {
   std::string topic_;
   std::atomic<uint64_t> acked_{0}, failed_{0};
   std::atomic<bool> warned_full_{false};
-  std::mutex mu_;
+  std::atomic<bool> unreachable_flag_{false};
+  std::mutex mu_;  // guards last_error and unreachable_
   std::string last_error;
+  std::string unreachable_;
 };
 
 // --- consumer ---------------------------------------------------------------------------
 
 class KafkaConsumer : public Consumer {
  public:
-  KafkaConsumer(const std::string& bootstrap, const LogSettings& s, const ConsumerOptions& o) : group_(o.group) {
+  KafkaConsumer(const std::string& bootstrap, const LogSettings& s, const ConsumerOptions& o)
+      : group_(o.group), options_(o) {
     std::map<std::string, std::string> defaults = {
         {"enable.auto.commit", "false"},
         {"enable.auto.offset.store", "false"},
@@ -172,6 +197,7 @@ class KafkaConsumer : public Consumer {
     rd_kafka_conf_t* conf = make_conf(bootstrap, defaults, s.kafka);
     rd_kafka_conf_set_log_cb(conf, log_cb);
     rd_kafka_conf_set_rebalance_cb(conf, &KafkaConsumer::on_rebalance);
+    rd_kafka_conf_set_opaque(conf, this);
     rk_ = make_client(RD_KAFKA_CONSUMER, conf);
     rd_kafka_poll_set_consumer(rk_);
   }
@@ -200,6 +226,12 @@ class KafkaConsumer : public Consumer {
 
   std::vector<Message> poll(size_t max, std::chrono::milliseconds timeout) override {
     std::vector<Message> out;
+    if (!data_loss_.empty()) throw DataLossError(data_loss_);
+    if (paused_) resume();
+    while (!held_.empty() && out.size() < max) {
+      out.push_back(std::move(held_.front()));
+      held_.pop_front();
+    }
     auto deadline = Clock::now() + timeout;
     while (out.size() < max) {
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
@@ -209,12 +241,41 @@ class KafkaConsumer : public Consumer {
         if (!out.empty() || Clock::now() >= deadline) break;
         continue;
       }
+      if (!data_loss_.empty()) {
+        rd_kafka_message_destroy(m);
+        throw DataLossError(data_loss_);
+      }
       if (m->err) {
         if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
           spdlog::warn("Kafka consumer: {}", rd_kafka_message_errstr(m));
         rd_kafka_message_destroy(m);
         continue;
       }
+      out.push_back(to_message(m));
+      rd_kafka_message_destroy(m);
+    }
+    return out;
+  }
+
+  // Pauses the assigned partitions and serves the group protocol (heartbeats,
+  // rebalances) so that a long sink outage does not get this member kicked out
+  // (max.poll.interval.ms). A message already fetched is held for the next poll().
+  void keep_alive() override {
+    if (!paused_) {
+      rd_kafka_topic_partition_list_t* a = nullptr;
+      if (rd_kafka_assignment(rk_, &a) == RD_KAFKA_RESP_ERR_NO_ERROR && a) {
+        rd_kafka_pause_partitions(rk_, a);
+        rd_kafka_topic_partition_list_destroy(a);
+      }
+      paused_ = true;
+    }
+    while (rd_kafka_message_t* m = rd_kafka_consumer_poll(rk_, 0)) {
+      if (!m->err) held_.push_back(to_message(m));
+      rd_kafka_message_destroy(m);
+    }
+  }
+
+  static Message to_message(const rd_kafka_message_t* m) {
       Message msg;
       msg.topic = rd_kafka_topic_name(m->rkt);
       msg.partition = m->partition;
@@ -231,19 +292,70 @@ class KafkaConsumer : public Consumer {
         for (size_t i = 0; rd_kafka_header_get_all(hdrs, i, &name, &val, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; ++i)
           msg.headers.push_back({name, val ? std::string(static_cast<const char*>(val), size) : std::string()});
       }
-      rd_kafka_message_destroy(m);
-      out.push_back(std::move(msg));
-    }
-    return out;
+      return msg;
   }
 
-  void commit(const std::vector<TopicPartitionOffset>& offsets) override {
-    if (group_.empty()) throw UsageError("commit() needs a consumer group");
-    auto* list = rd_kafka_topic_partition_list_new(static_cast<int>(offsets.size()));
-    for (const auto& o : offsets) rd_kafka_topic_partition_list_add(list, o.topic.c_str(), o.partition)->offset = o.offset;
-    auto err = rd_kafka_commit(rk_, list, 0);  // synchronous
+  void resume() {
+    rd_kafka_topic_partition_list_t* a = nullptr;
+    if (rd_kafka_assignment(rk_, &a) == RD_KAFKA_RESP_ERR_NO_ERROR && a) {
+      rd_kafka_resume_partitions(rk_, a);
+      rd_kafka_topic_partition_list_destroy(a);
+    }
+    paused_ = false;
+  }
+
+  // On assignment (a restart, or partitions moved here by a rebalance): a committed
+  // offset outside what the broker holds means records were deleted unread (retention,
+  // or the topic recreated). librdkafka would silently jump to auto.offset.reset;
+  // under fail_on_data_loss the next poll() throws instead.
+  // Called from the rebalance callback, on the query's thread.
+  void check_data_loss(rd_kafka_topic_partition_list_t* parts) {
+    auto* list = rd_kafka_topic_partition_list_copy(parts);
+    if (rd_kafka_committed(rk_, list, kAdminTimeoutMs) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      for (int i = 0; i < list->cnt; ++i) {
+        const auto& e = list->elems[i];
+        if (e.offset < 0) continue;  // nothing committed: starting_offsets applies
+        int64_t lo = 0, hi = 0;
+        if (rd_kafka_query_watermark_offsets(rk_, e.topic, e.partition, &lo, &hi, kAdminTimeoutMs)) continue;
+        if (e.offset >= lo && e.offset <= hi) continue;
+        std::string what = fmt::format("data loss: group {} committed offset {} of {}/{}, but the broker holds offsets "
+                                       "{} to {} (records deleted by retention, or the topic was recreated)",
+                                       group_, e.offset, e.topic, e.partition, lo, hi);
+        if (options_.fail_on_data_loss) {
+          data_loss_ = what + "; set stream.fail_on_data_loss=false to go on from the earliest offset held";
+          break;
+        }
+        spdlog::warn("{}; going on from the earliest offset held (stream.fail_on_data_loss is false)", what);
+      }
+    }
     rd_kafka_topic_partition_list_destroy(list);
-    if (err) throw FatalError(std::string("Kafka offset commit failed: ") + rd_kafka_err2str(err));
+  }
+
+  // Commits only the partitions this member still owns. A rebalance that took some
+  // away, or that is under way, makes it return false: the records stay uncommitted
+  // and their next owner replays them into the same rows.
+  bool commit(const std::vector<TopicPartitionOffset>& offsets) override {
+    if (group_.empty()) throw UsageError("commit() needs a consumer group");
+    rd_kafka_topic_partition_list_t* owned = nullptr;
+    if (rd_kafka_assignment(rk_, &owned) != RD_KAFKA_RESP_ERR_NO_ERROR || !owned) return false;
+    auto* list = rd_kafka_topic_partition_list_new(static_cast<int>(offsets.size()));
+    for (const auto& o : offsets)
+      if (rd_kafka_topic_partition_list_find(owned, o.topic.c_str(), o.partition))
+        rd_kafka_topic_partition_list_add(list, o.topic.c_str(), o.partition)->offset = o.offset;
+    bool all = list->cnt == static_cast<int>(offsets.size());
+    rd_kafka_topic_partition_list_destroy(owned);
+    auto err = list->cnt > 0 ? rd_kafka_commit(rk_, list, 0) : RD_KAFKA_RESP_ERR_NO_ERROR;  // synchronous
+    rd_kafka_topic_partition_list_destroy(list);
+    switch (err) {
+      case RD_KAFKA_RESP_ERR_NO_ERROR: return all;
+      case RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS:
+      case RD_KAFKA_RESP_ERR_ILLEGAL_GENERATION:
+      case RD_KAFKA_RESP_ERR_UNKNOWN_MEMBER_ID:
+      case RD_KAFKA_RESP_ERR_FENCED_INSTANCE_ID:
+      case RD_KAFKA_RESP_ERR__STATE:
+      case RD_KAFKA_RESP_ERR__NO_OFFSET: return false;
+      default: throw FatalError(std::string("Kafka offset commit failed: ") + rd_kafka_err2str(err));
+    }
   }
 
   // The group's committed offsets for these partitions (fills list offsets).
@@ -267,18 +379,30 @@ class KafkaConsumer : public Consumer {
   // Eager rebalancing: on revoke the query's in-flight batch is simply not committed
   // (the next owner replays it; upserts make that harmless); on assign, reading
   // resumes from the group's committed offsets.
-  static void on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts, void*) {
+  // Called from rd_kafka_consumer_poll on the query's thread.
+  static void on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts,
+                           void* opaque) {
+    auto* self = static_cast<KafkaConsumer*>(opaque);
+    std::string names;
+    for (int i = 0; i < parts->cnt; ++i) names += fmt::format("{}{}", i ? "," : "", parts->elems[i].partition);
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
-      spdlog::info("Kafka group: {} partitions assigned", parts->cnt);
+      spdlog::info("Kafka group {}: {} partitions assigned [{}]", self->group_, parts->cnt, names);
+      self->check_data_loss(parts);
       rd_kafka_assign(rk, parts);
+      if (self->paused_) rd_kafka_pause_partitions(rk, parts);
     } else {
-      spdlog::info("Kafka group: partitions revoked");
+      spdlog::info("Kafka group {}: partitions revoked [{}]", self->group_, names);
+      self->held_.clear();  // their next owner reads them
       rd_kafka_assign(rk, nullptr);
     }
   }
 
   std::string group_;
+  ConsumerOptions options_;
   rd_kafka_t* rk_ = nullptr;
+  bool paused_ = false;          // keep_alive() paused the assignment
+  std::string data_loss_;        // set by check_data_loss under fail_on_data_loss
+  std::deque<Message> held_;     // fetched during keep_alive(), served first by poll()
 };
 
 // --- admin ------------------------------------------------------------------------------

@@ -160,11 +160,18 @@ struct Query::Impl {
     }
   }
 
+  // Waits out a backoff; false if stopped. Meanwhile the consumer keeps its group
+  // membership (Kafka: a sink outage longer than max.poll.interval.ms would otherwise
+  // get this member kicked out and its partitions moved).
   bool backoff_wait(std::chrono::milliseconds& backoff) {
     std::uniform_int_distribution<int64_t> jitter(0, backoff.count() / 2);
-    auto wait = backoff + std::chrono::milliseconds(jitter(rng));
+    auto until = Clock::now() + backoff + std::chrono::milliseconds(jitter(rng));
     backoff = std::min(opt.retry_backoff_max, backoff * 2);
-    return wait_until(Clock::now() + wait);
+    while (Clock::now() < until) {
+      consumer.keep_alive();
+      if (!wait_until(std::min(until, Clock::now() + std::chrono::seconds(1)))) return false;
+    }
+    return true;
   }
 
   bool write_one_by_one(const std::string& batch_error) {
@@ -219,7 +226,14 @@ struct Query::Impl {
     }
     std::vector<log::TopicPartitionOffset> offsets;
     for (auto [p, o] : next) offsets.push_back({opt.topic, p, o});
-    consumer.commit(offsets);
+    if (!consumer.commit(offsets)) {
+      // The rows are in the sink; the partitions' new owner replays them into the
+      // same rows (upserts), so nothing is lost or doubled.
+      spdlog::warn("batch {}: the group moved some of its partitions elsewhere before the commit; their next owner "
+                   "replays those records",
+                   progress.batch_id);
+      return;
+    }
     std::lock_guard lk(state_mu);
     for (auto [p, o] : next) committed_offsets[p] = o;
     progress.end_offsets = committed_offsets;
