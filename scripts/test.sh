@@ -13,6 +13,17 @@ step() { printf '\n==== %s ====\n' "$*"; }
 step "unit and integration tests (RelWithDebInfo)"
 (cd build && ctest --output-on-failure -j "$jobs" --timeout 600)
 
+# The Kafka tests run against a real broker (scripts/kafka.sh: Apache Kafka from Maven
+# Central, KRaft, 127.0.0.1 only), one test at a time, and the broker stops afterwards
+# whatever happened. kafka-python is the seed's own client, used as a witness.
+step "Kafka backend against a real broker"
+python3 -c 'import kafka' 2>/dev/null || python3 -m pip install --quiet kafka-python
+bash scripts/kafka.sh start
+trap 'bash scripts/kafka.sh stop >/dev/null 2>&1 || true' EXIT
+(cd build && KAFKA_TEST_BOOTSTRAP=127.0.0.1:${SLUICE_KAFKA_PORT:-19092} ctest --output-on-failure -j 1 --timeout 600 -R '^test_kafka\.')
+bash scripts/kafka.sh stop
+trap - EXIT
+
 if [ "${SLUICE_SKIP_SANITIZERS:-0}" != 1 ]; then
   step "tests under ASan + UBSan"
   cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DSLUICE_BENCH=OFF \

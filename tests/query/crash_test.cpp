@@ -1,9 +1,6 @@
 // Crash tests of the whole pipeline, with the real binary: kill -9 the stream (and the
 // producer) at random moments while records flow; afterwards every record in the log
 // is in the table exactly once, and no good record went to the dead-letter topic.
-#include <signal.h>
-#include <spawn.h>
-
 #include <chrono>
 #include <random>
 #include <thread>
@@ -12,45 +9,8 @@
 #include "log/log.h"
 #include "query/test_env.h"
 
-extern char** environ;
-
 namespace sluice::testing {
 namespace {
-
-pid_t spawn_shell(const std::string& cmd, const fs::path& out) {
-  std::string full = "exec " + cmd + " >>'" + out.string() + "' 2>&1";
-  const char* argv[] = {"/bin/sh", "-c", full.c_str(), nullptr};
-  pid_t pid = 0;
-  EXPECT_EQ(posix_spawn(&pid, "/bin/sh", nullptr, nullptr, const_cast<char**>(argv), environ), 0);
-  return pid;
-}
-
-// Kills the child when the test ends, whatever happened: no process outlives its test.
-struct ChildGuard {
-  pid_t pid;
-  ~ChildGuard() {
-    if (pid > 0 && ::kill(pid, 0) == 0) {
-      ::kill(pid, SIGKILL);
-      ::waitpid(pid, nullptr, 0);
-    }
-  }
-};
-
-int wait_exit(pid_t pid) {
-  int status = 0;
-  waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-template <typename F>
-bool wait_for(F cond, std::chrono::milliseconds limit) {
-  auto end = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < end) {
-    if (cond()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return cond();
-}
 
 std::set<std::string> table_ids(const ScratchDir& d) {
   std::set<std::string> ids;

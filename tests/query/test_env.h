@@ -2,9 +2,14 @@
 // Helpers for tests that run the sluice binary: a scratch directory per test, a
 // command runner with exit code and output, and readers of topics and the table.
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <spawn.h>
 #include <sqlite3.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <chrono>
+#include <thread>
 
 #include <filesystem>
 #include <fstream>
@@ -13,6 +18,8 @@
 #include <string>
 
 #include "log/log.h"
+
+extern char** environ;
 
 namespace sluice::testing {
 
@@ -109,6 +116,43 @@ inline std::vector<log::Message> read_topic(const ScratchDir& d, const std::stri
   while (static_cast<int64_t>(out.size()) < total && std::chrono::steady_clock::now() < end)
     for (auto& m : c->poll(10000, std::chrono::milliseconds(50))) out.push_back(std::move(m));
   return out;
+}
+
+// Starts `cmd` under /bin/sh with stdout and stderr appended to `out`.
+inline pid_t spawn_shell(const std::string& cmd, const fs::path& out) {
+  std::string full = "exec " + cmd + " >>'" + out.string() + "' 2>&1";
+  const char* argv[] = {"/bin/sh", "-c", full.c_str(), nullptr};
+  pid_t pid = 0;
+  EXPECT_EQ(posix_spawn(&pid, "/bin/sh", nullptr, nullptr, const_cast<char**>(argv), environ), 0);
+  return pid;
+}
+
+// Kills the child when the test ends, whatever happened: no process outlives its test.
+struct ChildGuard {
+  pid_t pid;
+  ~ChildGuard() {
+    if (pid > 0 && ::kill(pid, 0) == 0) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, nullptr, 0);
+    }
+  }
+};
+
+inline int wait_exit(pid_t pid) {
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+// Polls `cond` every 20 ms until it holds or `limit` passes.
+template <typename F>
+bool wait_for(F cond, std::chrono::milliseconds limit) {
+  auto end = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < end) {
+    if (cond()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return cond();
 }
 
 }  // namespace sluice::testing

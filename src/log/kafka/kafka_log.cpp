@@ -2,6 +2,7 @@
 
 #include <librdkafka/rdkafka.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <deque>
@@ -193,7 +194,9 @@ class KafkaConsumer : public Consumer {
         {"auto.offset.reset", o.start == StartFrom::latest ? "latest" : "earliest"},
         {"enable.partition.eof", "false"},
     };
-    if (!o.group.empty()) defaults["group.id"] = o.group;
+    // librdkafka's consumer needs a group.id even for assign(): a reader outside any
+    // group (topics tail, tests) gets a private one, never joined nor committed.
+    defaults["group.id"] = !o.group.empty() ? o.group : fmt::format("sluice-reader-{}-{}", ::getpid(), now_ms());
     rd_kafka_conf_t* conf = make_conf(bootstrap, defaults, s.kafka);
     rd_kafka_conf_set_log_cb(conf, log_cb);
     rd_kafka_conf_set_rebalance_cb(conf, &KafkaConsumer::on_rebalance);

@@ -1,0 +1,289 @@
+// The Kafka backend against a real Apache Kafka broker (scripts/kafka.sh), through the
+// sluice binary: the pipeline end to end, interop with clients no one here wrote (kcat,
+// the seed's kafka-python), the broker stopped for 20 s mid-run, and kill -9 of one of
+// two stream processes sharing a consumer group.
+//
+// Needs KAFKA_TEST_BOOTSTRAP=host:port (scripts/test.sh starts the broker and sets it); the
+// tests skip without it. They must run one at a time (one of them stops the broker).
+#include <fmt/format.h>
+#include <simdjson.h>
+
+#include <map>
+#include <random>
+
+#include "log/log.h"
+#include "query/test_env.h"
+
+namespace sluice::testing {
+namespace {
+
+std::string kafka_bootstrap() {
+  const char* b = std::getenv("KAFKA_TEST_BOOTSTRAP");
+  return b ? b : "";
+}
+
+std::string repo_root() { return std::string(SLUICE_FIXTURES) + "/../.."; }
+
+class KafkaTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (kafka_bootstrap().empty()) GTEST_SKIP() << "KAFKA_TEST_BOOTSTRAP is not set (scripts/test.sh starts a broker)";
+    // A topic and group of this test's own, so that reruns and other tests never mix.
+    topic_ = std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + "-" +
+             std::to_string(::getpid()) + "-" + std::to_string(std::random_device{}() % 100000);
+  }
+
+  std::string log_uri() const { return "kafka://" + kafka_bootstrap(); }
+  std::string db() const { return (dir_.path() / "user_data.db").string(); }
+
+  // sluice on the broker, this test's topic and a scratch SQLite file.
+  std::string sluice(const std::string& args) const {
+    return "'" + std::string(SLUICE_BINARY) + "' --config '" + repo_config() + "' --log " + log_uri() +
+           " --topic " + topic_ + " --sink sqlite:" + db() + " " + args;
+  }
+
+  RunResult sh(const std::string& cmd) const {
+    std::string full = "cd '" + dir_.path().string() + "' && " + cmd + " >out.txt 2>err.txt";
+    int status = std::system(full.c_str());
+    RunResult r;
+    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    r.out = slurp(dir_.path() / "out.txt");
+    r.err = slurp(dir_.path() / "err.txt");
+    return r;
+  }
+
+  void create_topic(int partitions) {
+    auto r = sh(sluice("topics create " + topic_ + " -p " + std::to_string(partitions)));
+    ASSERT_EQ(r.code, 0) << r.err;
+  }
+
+  // Every message of the test's topic, read by sluice's own Kafka consumer (no group).
+  std::vector<log::Message> read_all() const {
+    log::LogSettings s;
+    s.uri = log_uri();
+    auto l = log::open_log(s);
+    auto admin = l->admin();
+    auto desc = admin->describe_topic(topic_);
+    std::vector<log::TopicPartitionOffset> a;
+    int64_t total = 0;
+    for (auto& p : desc.partitions) {
+      a.push_back({topic_, p.partition, p.start_offset});
+      total += p.end_offset - p.start_offset;
+    }
+    auto c = l->consumer({});
+    c->assign(a);
+    std::vector<log::Message> out;
+    auto end = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (static_cast<int64_t>(out.size()) < total && std::chrono::steady_clock::now() < end)
+      for (auto& m : c->poll(10000, std::chrono::milliseconds(200))) out.push_back(std::move(m));
+    return out;
+  }
+
+  // The table as id -> the JSON object `sluice query --json` prints for the row.
+  std::map<std::string, std::map<std::string, std::string>> table() const {
+    std::map<std::string, std::map<std::string, std::string>> rows;
+    auto r = sh(sluice("query --json \"SELECT * FROM users\""));
+    EXPECT_EQ(r.code, 0) << r.err;
+    simdjson::dom::parser parser;
+    std::istringstream lines(r.out);
+    for (std::string line; std::getline(lines, line);) {
+      if (line.empty()) continue;
+      auto obj = parser.parse(line).get_object();
+      EXPECT_FALSE(obj.error()) << line;
+      if (obj.error()) continue;
+      std::map<std::string, std::string> fields;
+      for (auto [k, v] : obj.value()) fields[std::string(k)] = v.is_string() ? std::string(v.get_string().value()) : "";
+      rows[fields["id"]] = fields;
+    }
+    return rows;
+  }
+
+  // Every record of the topic (by its id) is one row of the table, and nothing else is.
+  void expect_table_equals_topic() {
+    auto msgs = read_all();
+    std::set<std::string> ids;
+    simdjson::dom::parser parser;
+    for (const auto& m : msgs) {
+      auto id = parser.parse(m.value).at_key("id").get_string();
+      ASSERT_FALSE(id.error()) << m.value;
+      ids.insert(std::string(id.value()));
+    }
+    EXPECT_EQ(ids.size(), msgs.size()) << "a record is twice in the topic";
+    auto rows = table();
+    std::set<std::string> table_ids;
+    for (const auto& [id, _] : rows) table_ids.insert(id);
+    EXPECT_EQ(table_ids.size(), ids.size());
+    EXPECT_TRUE(table_ids == ids) << "table and topic differ";
+    EXPECT_GT(ids.size(), 0u);
+  }
+
+  // The fixture's expected records (the seed's format_data output), each given an id.
+  std::vector<std::pair<std::string, std::string>> fixture_records() const {
+    std::vector<std::pair<std::string, std::string>> out;
+    std::istringstream lines(slurp(std::string(SLUICE_FIXTURES) + "/randomuser/expected.jsonl"));
+    int n = 0;
+    for (std::string line; std::getline(lines, line);) {
+      if (line.empty()) continue;
+      std::string id = fmt::format("6f1c0d2e-5b4a-4c3d-9e8f-{:012x}", ++n);
+      out.emplace_back(id, "{\"id\": \"" + id + "\", " + line.substr(1));
+    }
+    return out;
+  }
+
+  // The table holds each fixture record field for field.
+  void expect_fixture_rows() {
+    auto rows = table();
+    auto records = fixture_records();
+    ASSERT_EQ(rows.size(), records.size());
+    simdjson::dom::parser parser;
+    for (const auto& [id, json] : records) {
+      auto it = rows.find(id);
+      ASSERT_NE(it, rows.end()) << id;
+      auto obj = parser.parse(json).get_object().value();
+      for (auto [k, v] : obj) EXPECT_EQ(it->second[std::string(k)], std::string(v.get_string().value())) << id << " " << k;
+    }
+  }
+
+  ScratchDir dir_;
+  std::string topic_;
+};
+
+TEST_F(KafkaTest, RunEndToEndOnTheBroker) {
+  auto r = sh(sluice("run --records 5000 --rate 0 --trigger continuous --json"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("\"produced\":5000,"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\"written\":5000,"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\"final_lag\":0,"), std::string::npos) << r.out;
+  expect_table_equals_topic();
+  auto d = sh(sluice("topics describe " + topic_ + " --json"));
+  ASSERT_EQ(d.code, 0) << d.err;
+  EXPECT_NE(d.out.find("\"user_data\""), std::string::npos) << d.out;  // the group and its lag
+}
+
+TEST_F(KafkaTest, KcatReadsWhatSluiceProducedByteForByte) {
+  create_topic(3);
+  auto p = sh(sluice("produce --records 500 --rate 0 --json"));
+  ASSERT_EQ(p.code, 0) << p.err;
+  auto k = sh("kcat -C -b " + kafka_bootstrap() + " -t " + topic_ + " -e -q -f '%p\\t%o\\t%k\\t%s\\n'");
+  ASSERT_EQ(k.code, 0) << k.err;
+  std::map<std::pair<int32_t, int64_t>, std::string> by_kcat;
+  std::istringstream lines(k.out);
+  for (std::string line; std::getline(lines, line);) {
+    auto t1 = line.find('\t'), t2 = line.find('\t', t1 + 1);
+    by_kcat[{std::stoi(line.substr(0, t1)), std::stoll(line.substr(t1 + 1, t2 - t1 - 1))}] = line.substr(t2 + 1);
+  }
+  auto msgs = read_all();
+  ASSERT_EQ(msgs.size(), 500u);
+  ASSERT_EQ(by_kcat.size(), 500u);
+  for (const auto& m : msgs) {
+    auto it = by_kcat.find({m.partition, m.offset});
+    ASSERT_NE(it, by_kcat.end()) << m.partition << "/" << m.offset;
+    ASSERT_TRUE(m.key);
+    EXPECT_EQ(it->second, *m.key + "\t" + m.value);
+  }
+}
+
+TEST_F(KafkaTest, StreamWritesWhatKcatProduced) {
+  create_topic(3);
+  std::string file = (dir_.path() / "records.jsonl").string();
+  {
+    std::ofstream out(file);
+    for (const auto& [id, json] : fixture_records()) out << json << "\n";
+  }
+  auto k = sh("kcat -P -b " + kafka_bootstrap() + " -t " + topic_ + " -l '" + file + "'");
+  ASSERT_EQ(k.code, 0) << k.err;
+  auto s = sh(sluice("stream --trigger available-now --json"));
+  ASSERT_EQ(s.code, 0) << s.err;
+  expect_fixture_rows();
+}
+
+// The seed's DAG publishes with kafka-python, one json.dumps(...).encode('utf-8') a record.
+TEST_F(KafkaTest, StreamWritesWhatTheSeedsPythonProducerPublished) {
+  if (std::system("python3 -c 'import kafka' >/dev/null 2>&1") != 0)
+    GTEST_SKIP() << "kafka-python is not installed (pip install kafka-python)";
+  create_topic(3);
+  std::string file = (dir_.path() / "records.jsonl").string();
+  {
+    std::ofstream out(file);
+    for (const auto& [id, json] : fixture_records()) out << json << "\n";
+  }
+  auto p = sh("python3 '" + std::string(SLUICE_FIXTURES) + "/../kafka/seed_producer.py' " + kafka_bootstrap() + " " +
+              topic_ + " '" + file + "'");
+  ASSERT_EQ(p.code, 0) << p.out << p.err;
+  auto s = sh(sluice("stream --trigger available-now --json"));
+  ASSERT_EQ(s.code, 0) << s.err;
+  expect_fixture_rows();
+}
+
+// The broker goes away for 20 s while records flow: the producer's records wait in its
+// queue, the query reads nothing meanwhile, and afterwards every id is in the table once.
+TEST_F(KafkaTest, BrokerStoppedFor20SecondsLosesAndDoublesNothing) {
+  create_topic(3);
+  std::string kafka_sh = "bash '" + repo_root() + "/scripts/kafka.sh' ";
+  pid_t run = spawn_shell(sluice("run --for 40s --rate 500 --trigger 1s --json"), dir_.path() / "run.txt");
+  ChildGuard guard{run};
+  ASSERT_TRUE(wait_for([&] { return !table_column(db(), "SELECT id FROM users").empty(); }, std::chrono::seconds(30)))
+      << slurp(dir_.path() / "run.txt");
+  ASSERT_EQ(std::system((kafka_sh + "stop >/dev/null").c_str()), 0);
+  std::this_thread::sleep_for(std::chrono::seconds(20));  // the outage itself
+  ASSERT_EQ(std::system((kafka_sh + "start >/dev/null").c_str()), 0);
+  int code = wait_exit(run);
+  guard.pid = 0;
+  auto out = slurp(dir_.path() / "run.txt");
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("\"final_lag\":0,"), std::string::npos) << out;
+  expect_table_equals_topic();
+}
+
+size_t count(const std::string& haystack, const std::string& needle) {
+  size_t n = 0;
+  for (size_t at = haystack.find(needle); at != std::string::npos; at = haystack.find(needle, at + 1)) ++n;
+  return n;
+}
+
+// Two stream processes in one group on a 4-partition topic while a producer runs: one
+// of them is killed -9, the survivor takes all four partitions over, the victim comes
+// back (the group splits them again), and so on, the two taking turns. Afterwards the
+// table holds every produced id exactly once.
+TEST_F(KafkaTest, KillNineOneOfTwoStreamsInAGroup) {
+  create_topic(4);
+  // Short session timeouts, so that the group notices a killed member in seconds.
+  std::string stream_cmd =
+      sluice("--set kafka.session.timeout.ms=6000 --set kafka.heartbeat.interval.ms=500 stream --trigger 500ms");
+  pid_t producer = spawn_shell(sluice("produce --for 40s --rate 1000"), dir_.path() / "producer.txt");
+  ChildGuard pg{producer};
+  fs::path logs[2] = {dir_.path() / "a.txt", dir_.path() / "b.txt"};
+  pid_t streams[2] = {spawn_shell(stream_cmd, logs[0]), spawn_shell(stream_cmd, logs[1])};
+  ChildGuard guards[2] = {{streams[0]}, {streams[1]}};
+  int kills = 0, takeovers = 0;
+  auto end = std::chrono::steady_clock::now() + std::chrono::seconds(34);
+  while (std::chrono::steady_clock::now() < end) {
+    std::this_thread::sleep_for(std::chrono::seconds(2));  // let both work a while
+    int victim = kills % 2, survivor = 1 - victim;
+    size_t before = count(slurp(logs[survivor]), "4 partitions assigned");
+    ::kill(streams[victim], SIGKILL);
+    wait_exit(streams[victim]);
+    ++kills;
+    if (wait_for([&] { return count(slurp(logs[survivor]), "4 partitions assigned") > before; },
+                 std::chrono::seconds(20)))
+      ++takeovers;
+    streams[victim] = spawn_shell(stream_cmd, logs[victim]);
+    guards[victim].pid = streams[victim];
+  }
+  EXPECT_EQ(wait_exit(producer), 0) << slurp(dir_.path() / "producer.txt");
+  pg.pid = 0;
+  EXPECT_GE(kills, 3);
+  EXPECT_EQ(takeovers, kills) << "the survivor did not take every partition over";
+  // Let the group drain the topic, then stop both streams gracefully.
+  auto total = read_all().size();
+  EXPECT_TRUE(wait_for([&] { return table_column(db(), "SELECT id FROM users").size() >= total; },
+                       std::chrono::seconds(90)))
+      << "table has " << table_column(db(), "SELECT id FROM users").size() << " of " << total;
+  for (pid_t p : streams) ::kill(p, SIGTERM);
+  for (pid_t p : streams) EXPECT_EQ(wait_exit(p), 0);
+  guards[0].pid = guards[1].pid = 0;
+  expect_table_equals_topic();
+}
+
+}  // namespace
+}  // namespace sluice::testing
