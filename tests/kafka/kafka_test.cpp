@@ -285,5 +285,40 @@ TEST_F(KafkaTest, KillNineOneOfTwoStreamsInAGroup) {
   expect_table_equals_topic();
 }
 
+// The sink is down (another process holds SQLite's write lock) for longer than
+// max.poll.interval.ms: the query waits and retries with its partitions paused while it
+// keeps serving the group protocol, so the member is not kicked out; once the lock goes,
+// the batch is written and committed.
+TEST_F(KafkaTest, LongSinkStallKeepsTheGroupMembership) {
+  create_topic(2);
+  ASSERT_EQ(sh(sluice("produce --records 200 --rate 0")).code, 0);
+  ASSERT_EQ(sh(sluice("stream --trigger available-now")).code, 0);  // creates the table
+  ASSERT_EQ(sh(sluice("produce --records 300 --rate 0")).code, 0);
+  // Holds the database's write lock for 15 s.
+  pid_t locker = spawn_shell("python3 -c \"import sqlite3, time; c = sqlite3.connect('" + db() +
+                                 "', isolation_level=None); c.execute('BEGIN IMMEDIATE'); print('locked', flush=True); "
+                                 "time.sleep(15); c.execute('COMMIT')\"",
+                             dir_.path() / "locker.txt");
+  ChildGuard lg{locker};
+  ASSERT_TRUE(wait_for([&] { return slurp(dir_.path() / "locker.txt").find("locked") != std::string::npos; },
+                       std::chrono::seconds(10)));
+  pid_t stream = spawn_shell(sluice("--set kafka.session.timeout.ms=6000 --set kafka.max.poll.interval.ms=7000 "
+                                    "--set kafka.heartbeat.interval.ms=500 stream --trigger 500ms"),
+                             dir_.path() / "stream.txt");
+  ChildGuard sg{stream};
+  EXPECT_EQ(wait_exit(locker), 0);
+  lg.pid = 0;
+  EXPECT_TRUE(wait_for([&] { return table_column(db(), "SELECT id FROM users").size() >= 500; }, std::chrono::seconds(30)));
+  ::kill(stream, SIGTERM);
+  EXPECT_EQ(wait_exit(stream), 0);
+  sg.pid = 0;
+  auto log = slurp(dir_.path() / "stream.txt");
+  EXPECT_NE(log.find("sink not ready"), std::string::npos) << log;  // the stall happened
+  EXPECT_EQ(log.find("maximum poll interval"), std::string::npos) << log;
+  // Revoked once, at the graceful stop; never during the stall.
+  EXPECT_EQ(count(log, "partitions revoked"), 1u) << log;
+  expect_table_equals_topic();
+}
+
 }  // namespace
 }  // namespace sluice::testing
