@@ -1,4 +1,5 @@
 #include <fcntl.h>
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -201,6 +202,44 @@ TEST_F(EmbeddedLogTest, EveryFsyncPolicyAcknowledgesWrittenRecords) {
     std::this_thread::sleep_for(30ms);  // lets the interval thread run once (not an assertion on time)
     EXPECT_EQ(read_all(*log, topic, 100).size(), 100u);
   }
+}
+
+// Retention deleted records a group had not read: data loss, which stops the reader
+// (Spark's failOnDataLoss) or, when allowed, is skipped with a warning.
+TEST_F(EmbeddedLogTest, CommittedOffsetDeletedByRetentionIsDataLoss) {
+  settings_.embedded.segment_bytes = 4096;
+  settings_.embedded.batch_bytes = 1024;
+  settings_.embedded.retention_bytes = 16384;
+  auto log = open();
+  log->admin()->create_topic("t", 1, 1);
+  {
+    auto c = log->consumer({"g", StartFrom::earliest});
+    c->subscribe({"t"});
+    c->commit({{"t", 0, 0}});  // read nothing yet
+  }
+  auto p = log->producer();
+  std::string value(200, 'r');
+  for (int i = 0; i < 1000; ++i) p->send(rec("t", value, std::nullopt, 0));
+  p->flush(1s);
+  int64_t start = log->admin()->describe_topic("t").partitions[0].start_offset;
+  ASSERT_GT(start, 0);
+  {
+    auto c = log->consumer({"g", StartFrom::earliest});
+    try {
+      c->subscribe({"t"});
+      FAIL() << "expected a DataLossError";
+    } catch (const DataLossError& e) {
+      EXPECT_THAT(e.what(), ::testing::HasSubstr("data loss: group g committed offset 0 of t/0"));
+      EXPECT_THAT(e.what(), ::testing::HasSubstr("stream.fail_on_data_loss=false"));
+    }
+  }
+  ConsumerOptions lenient{"g", StartFrom::earliest};
+  lenient.fail_on_data_loss = false;
+  auto c = log->consumer(lenient);
+  c->subscribe({"t"});
+  auto msgs = c->poll(10, 1s);
+  ASSERT_FALSE(msgs.empty());
+  EXPECT_EQ(msgs.front().offset, start);
 }
 
 TEST_F(EmbeddedLogTest, GroupOffsetsCommitReloadAndStartPositions) {

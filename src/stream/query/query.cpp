@@ -303,8 +303,24 @@ struct Query::Impl {
     spdlog::info("progress {}", progress.to_json(opt.name));
   }
 
+  // A FatalError from the log or the sink (data loss, a broker that refuses the group,
+  // a sink that cannot create its table) ends the query as failed, with the reason:
+  // the caller may run the query on a thread of its own.
   QuerySummary run() {
     auto start = Clock::now();
+    try {
+      run_batches();
+    } catch (const FatalError& e) {
+      fail(e.what());
+    }
+    std::lock_guard lk(state_mu);
+    summary.elapsed_s = std::chrono::duration<double>(Clock::now() - start).count();
+    double max_ms = 0;
+    latency_quantiles(latency_sample, summary.latency_p50_ms, summary.latency_p99_ms, max_ms);
+    return summary;
+  }
+
+  void run_batches() {
     consumer.subscribe({opt.topic});
     spdlog::info("query {}: reading {} ({}), writing {}", opt.name, opt.topic, opt.trigger.describe(), sink.describe());
     using K = Trigger::Kind;
@@ -338,10 +354,6 @@ struct Query::Impl {
           break;
       }
     }
-    std::lock_guard lk(state_mu);
-    summary.elapsed_s = std::chrono::duration<double>(Clock::now() - start).count();
-    latency_quantiles(latency_sample, summary.latency_p50_ms, summary.latency_p99_ms, progress.latency_max_ms);
-    return summary;
   }
 
   log::Consumer& consumer;
