@@ -7,6 +7,7 @@
 #include <atomic>
 #include <deque>
 #include <mutex>
+#include <set>
 
 #include "common/error.h"
 
@@ -83,7 +84,10 @@ class KafkaProducer : public Producer {
   }
 
   void send(const OutRecord& r) override {
-    if (topic_ != r.topic) topic_.assign(r.topic);
+    if (topic_ != r.topic) {
+      topic_.assign(r.topic);
+      learn_partitions();
+    }
     rd_kafka_headers_t* hdrs = nullptr;
     if (!r.headers.empty()) {
       hdrs = rd_kafka_headers_new(r.headers.size());
@@ -123,6 +127,18 @@ class KafkaProducer : public Producer {
   DeliveryStats poll() override {
     rd_kafka_poll(rk_, 0);
     return stats();
+  }
+
+  // librdkafka learns a new topic's partitions on its next metadata scan (up to a
+  // second later) and holds its records until then; asking now lets the first records
+  // go at once. A failure only means the scan does it later.
+  void learn_partitions() {
+    if (known_topics_.count(topic_)) return;
+    known_topics_.insert(topic_);
+    rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk_, topic_.c_str(), nullptr);
+    const rd_kafka_metadata_t* md = nullptr;
+    if (rd_kafka_metadata(rk_, 0, rkt, &md, 5000) == RD_KAFKA_RESP_ERR_NO_ERROR) rd_kafka_metadata_destroy(md);
+    rd_kafka_topic_destroy(rkt);
   }
 
   DeliveryStats flush(std::chrono::milliseconds timeout) override {
@@ -174,6 +190,7 @@ class KafkaProducer : public Producer {
 
   rd_kafka_t* rk_ = nullptr;
   std::string topic_;
+  std::set<std::string> known_topics_;  // topics whose partitions were asked for
   std::atomic<uint64_t> acked_{0}, failed_{0};
   std::atomic<bool> warned_full_{false};
   std::atomic<bool> unreachable_flag_{false};

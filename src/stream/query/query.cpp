@@ -330,6 +330,7 @@ struct Query::Impl {
     // With a known target, wait for records as long as some are due (a Kafka group
     // may take seconds to get its partitions); without one, a short look.
     auto first_wait = [&] { return target && !target->empty() ? std::chrono::milliseconds(1000) : short_wait; };
+    auto last_read = Clock::now();
     while (!stopping.load()) {
       auto batch_start = Clock::now();
       switch (opt.trigger.kind) {
@@ -343,6 +344,13 @@ struct Query::Impl {
         case K::available_now: {
           size_t n = run_batch(first_wait());
           if (target ? reached(*target) : n == 0) stopping = true;
+          // Records due at start that stop coming (another member of the group holds
+          // their partitions, or the log lost them) end the query instead of a wait
+          // without end.
+          if (n > 0) last_read = Clock::now();
+          else if (!stopping.load() && Clock::now() - last_read > std::chrono::seconds(60))
+            fail("available-now: no record for 60 s although the topic held records this query had not read when it "
+                 "started (is another process consuming with group " + opt.name + "?)");
           break;
         }
         case K::continuous:
