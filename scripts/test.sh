@@ -24,6 +24,18 @@ trap 'bash scripts/kafka.sh stop >/dev/null 2>&1 || true' EXIT
 bash scripts/kafka.sh stop
 trap - EXIT
 
+# The Cassandra sink and the CQL client against a real node (scripts/cassandra.sh: Apache
+# Cassandra 5.0 from Maven Central, 127.0.0.1 only), one test at a time; the node stops
+# afterwards whatever happened. The Python driver (the seed's client) is the witness.
+step "Cassandra sink against a real node"
+python3 -c 'import cassandra' 2>/dev/null || python3 -m pip install --quiet cassandra-driver
+bash scripts/cassandra.sh start
+trap 'bash scripts/cassandra.sh stop >/dev/null 2>&1 || true' EXIT
+(cd build && CASSANDRA_TEST_ADDRESS=127.0.0.1:${SLUICE_CASSANDRA_PORT:-9042} ctest --output-on-failure -j 1 --timeout 900 \
+  -R '^test_cassandra\.')
+bash scripts/cassandra.sh stop
+trap - EXIT
+
 if [ "${SLUICE_SKIP_SANITIZERS:-0}" != 1 ]; then
   step "tests under ASan + UBSan"
   cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DSLUICE_BENCH=OFF \

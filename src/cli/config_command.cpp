@@ -5,6 +5,7 @@
 
 #include "cli/cli_context.h"
 #include "config/config_keys.h"
+#include "sinks/cassandra/cassandra_settings.h"
 
 namespace sluice::cli {
 
@@ -30,8 +31,11 @@ void add_config_command(CLI::App& app, CliContext& ctx) {
   check->callback([&ctx] {
     ctx.action = [&ctx] {
       auto c = load_config(ctx);
-      for (const auto& k : config::known_keys())
-        std::cout << fmt::format("{} = {}    # {}\n", k.path, c.str(k.path), c.origin(k.path));
+      for (const auto& k : config::known_keys()) {
+        // A sink URI may carry a password (cassandra://user:password@host/...).
+        std::string value = k.path == "sink" ? sinks::redact_uri(c.str(k.path)) : c.str(k.path);
+        std::cout << fmt::format("{} = {}    # {}\n", k.path, value, c.origin(k.path));
+      }
       for (const auto& s : config::open_sections())
         for (const auto& [key, value] : c.section(s.path))
           std::cout << fmt::format("{}.{} = {}\n", s.path, key, s.path == "kafka" && key.find("password") != std::string::npos

@@ -1,4 +1,5 @@
-// `sluice query [--json] "SELECT ..."`: cqlsh's role for the embedded sink.
+// `sluice query [--json] "SELECT ..."`: cqlsh's role, on the embedded sink (SQL) or a
+// cassandra:// sink (CQL).
 #include <fmt/format.h>
 
 #include <iostream>
@@ -6,6 +7,8 @@
 #include "cli/cli_context.h"
 #include "common/error.h"
 #include "common/json_writer.h"
+#include "sinks/cassandra/cassandra_query.h"
+#include "sinks/cassandra/cassandra_settings.h"
 #include "sinks/sqlite/sqlite_sink.h"
 
 namespace sluice::sinks {
@@ -23,9 +26,10 @@ struct QueryFlags {
 int run_query(CliContext& ctx, const QueryFlags& f) {
   auto cfg = load_config(ctx);
   const auto& uri = cfg.str("sink");
-  if (!uri.starts_with("sqlite:"))
-    throw UsageError("sluice query runs on sqlite: sinks; the sink is \"" + uri + "\"");
-  auto r = sinks::sqlite_query(sinks::sqlite_path(uri), f.sql);
+  if (!uri.starts_with("sqlite:") && !uri.starts_with("cassandra://"))
+    throw UsageError("sluice query runs on sqlite: and cassandra:// sinks; the sink is \"" + sinks::redact_uri(uri) + "\"");
+  auto r = uri.starts_with("cassandra://") ? sinks::cassandra_query(cfg, f.sql, f.json)
+                                           : sinks::sqlite_query(sinks::sqlite_path(uri), f.sql);
   if (f.json) {
     for (const auto& row : r.rows) {
       std::string out = "{";
@@ -74,7 +78,7 @@ int run_query(CliContext& ctx, const QueryFlags& f) {
 
 void add_query_command(CLI::App& app, CliContext& ctx) {
   auto f = std::make_shared<QueryFlags>();
-  auto* q = app.add_subcommand("query", "Run SQL on the sink's table (cqlsh's role), e.g. sluice query \"SELECT count(*) FROM users\"");
+  auto* q = app.add_subcommand("query", "Run SQL (sqlite:) or CQL (cassandra://) on the sink's table (cqlsh's role), e.g. sluice query \"SELECT count(*) FROM users\"");
   q->fallthrough();
   q->add_option("sql", f->sql, "The statement")->required();
   q->add_flag("--json", f->json, "One JSON object per row");

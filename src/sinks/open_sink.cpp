@@ -1,4 +1,6 @@
 #include "common/error.h"
+#include "sinks/cassandra/cassandra_settings.h"
+#include "sinks/cassandra/cassandra_sink.h"
 #include "sinks/sink.h"
 #include "sinks/sqlite/sqlite_sink.h"
 
@@ -12,9 +14,10 @@ std::unique_ptr<Sink> open_sink(const config::Config& cfg, const stream::Schema&
     if (path.empty()) throw UsageError(cfg.origin("sink") + ": sink \"" + uri + "\" names no file (e.g. sqlite:./data/user_data.db)");
     return std::make_unique<SqliteSink>(path, schema);
   }
-  if (uri.starts_with("cassandra://"))
-    throw UsageError(cfg.origin("sink") + ": sink \"" + uri + "\": the cassandra:// sink is not part of this build yet; use sqlite:FILE");
-  throw UsageError(cfg.origin("sink") + ": sink \"" + uri + "\": unknown scheme; expected sqlite:FILE or cassandra://host/keyspace");
+  if (uri.starts_with("cassandra://")) return open_cassandra_sink(cfg, schema);
+  // A mistyped cassandra:// URI may carry a password: never echo it.
+  throw UsageError(cfg.origin("sink") + ": sink \"" + redact_uri(uri) +
+                   "\": unknown scheme; expected sqlite:FILE or cassandra://host/keyspace");
 }
 
 // The database file of a sqlite: sink URI (for `sluice query`).

@@ -1,0 +1,101 @@
+#include "sinks/cassandra/cassandra_query.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+
+#include "common/error.h"
+#include "cql/value_codec.h"
+#include "cql/value_format.h"
+#include "sinks/cassandra/cassandra_settings.h"
+
+namespace sluice::sinks {
+namespace {
+
+constexpr int32_t kPageSize = 5000;
+
+bool json_number(cql::TypeId t) {
+  using cql::TypeId;
+  switch (t) {
+    case TypeId::tinyint:
+    case TypeId::smallint:
+    case TypeId::int_:
+    case TypeId::bigint:
+    case TypeId::counter:
+    case TypeId::varint:
+    case TypeId::float_:
+    case TypeId::double_:
+    case TypeId::boolean: return true;
+    default: return false;
+  }
+}
+
+// A cell as a JSON literal for the numeric columns above (JSON has no NaN: Python's
+// json module reads the bare NaN / Infinity this prints), else as cqlsh shows it.
+std::string json_cell(const cql::Bytes& cell, const cql::DataType& t) {
+  try {
+    cql::Value v = cql::decode_cell(cell, t);
+    switch (t.id) {
+      case cql::TypeId::boolean: return v.i ? "true" : "false";
+      case cql::TypeId::float_:
+      case cql::TypeId::double_:
+        if (std::isnan(v.f)) return "NaN";
+        if (std::isinf(v.f)) return v.f > 0 ? "Infinity" : "-Infinity";
+        return t.id == cql::TypeId::float_ ? fmt::format("{}", static_cast<float>(v.f)) : fmt::format("{}", v.f);
+      default: return cql::format_cell(cell, t);
+    }
+  } catch (const std::exception&) {
+    return cql::format_cell(cell, t);
+  }
+}
+
+}  // namespace
+
+QueryResult cassandra_query(const config::Config& cfg, const std::string& cql, bool json) {
+  CassandraUri uri;
+  try {
+    uri = parse_cassandra_uri(cfg.str("sink"));
+  } catch (const UsageError& e) {
+    throw UsageError(cfg.origin("sink") + ": " + e.what());
+  }
+  cql::Session session(cassandra_session_options(cfg, uri, true));
+  try {
+    session.connect();
+  } catch (const cql::CqlError& e) {
+    if (e.error().is(cql::ErrorCode::invalid))  // USE of a keyspace that does not exist
+      throw UsageError(fmt::format("no keyspace {} in {} yet (run `sluice stream` or `sluice run` first): {}",
+                                   uri.keyspace, uri.redacted(), e.error().server->message));
+    throw FatalError(fmt::format("Cassandra {}: {}", uri.redacted(), e.what()));
+  }
+  QueryResult r;
+  try {
+    session.for_each_page(cql, {}, kPageSize, [&](const cql::RowsResult& page) {
+      const auto& cols = page.metadata.columns;
+      if (r.columns.empty()) {
+        for (const auto& c : cols) {
+          r.columns.push_back(c.name);
+          r.numeric.push_back(json && json_number(c.type.id));
+        }
+      }
+      for (int32_t row = 0; row < page.row_count; ++row) {
+        std::vector<std::optional<std::string>> out;
+        out.reserve(cols.size());
+        for (size_t c = 0; c < cols.size(); ++c) {
+          const auto& cell = page.cell(row, static_cast<int32_t>(c));
+          if (!cell) out.emplace_back();
+          else out.emplace_back(json ? json_cell(cell, cols[c].type) : cql::format_cell(cell, cols[c].type));
+        }
+        r.rows.push_back(std::move(out));
+      }
+    });
+  } catch (const cql::CqlError& e) {
+    const auto& err = e.error();
+    if (err.is(cql::ErrorCode::syntax_error) || err.is(cql::ErrorCode::invalid) || err.is(cql::ErrorCode::unauthorized) ||
+        err.is(cql::ErrorCode::already_exists) || err.is(cql::ErrorCode::config_error))
+      throw UsageError("query: " + cql::describe(*err.server));
+    throw FatalError(fmt::format("Cassandra {}: {}", uri.redacted(), e.what()));
+  }
+  return r;
+}
+
+}  // namespace sluice::sinks

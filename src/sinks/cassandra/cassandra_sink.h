@@ -1,0 +1,77 @@
+#pragma once
+// The Cassandra sink (URI cassandra://[user@]host[:port][,...]/keyspace): the seed's
+// table user_data.users, written through the project's own CQL client (src/cql/).
+//
+// ensure_schema(): connects (a wrong password or an unreachable cluster is a
+// FatalError naming the cause, once), creates the keyspace (replication from
+// cassandra.replication) and the table if missing, checks an existing table, prepares
+// the INSERT.
+//
+// write(): one prepared INSERT per row (an upsert by primary key; values always bound,
+// never spliced into CQL), at most cassandra.max_in_flight on the wire at once, each
+// with a client-side timestamp fixed for the call so that a retried row keeps its
+// first timestamp. Rows that fail with a transient error (timeout, closed connection,
+// Unavailable, Overloaded, Write_timeout...) are sent again a few times with backoff
+// inside the call. The answer follows the Sink contract:
+//   Ok     every row acknowledged at the configured consistency;
+//   Error  the server rejected a row (Invalid, a value that does not fit): the query
+//          then isolates the bad row by writing one at a time;
+//   Retry  anything else (cluster unreachable or overloaded, credentials refused on a
+//          reconnect, a permission missing): nothing is lost, the stream backs off.
+// write() never throws.
+//
+// Closing the sink logs the rows it wrote and their write latency p50/p99.
+//
+// Threading: one thread calls ensure_schema(), write() and describe(), as the Sink
+// seam says. The CQL callbacks run on connection I/O threads and touch only a
+// per-call Round (see the .cpp).
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "cql/session.h"
+#include "sinks/cassandra/cassandra_settings.h"
+#include "sinks/sink.h"
+
+namespace sluice::sinks {
+
+struct CassandraSinkOptions {
+  std::string replication = "{'class': 'SimpleStrategy', 'replication_factor': 1}";
+  size_t max_in_flight = 256;
+  int attempts = 4;  // sends of a row within one write() call
+  std::chrono::milliseconds retry_backoff{100};
+};
+
+class CassandraSink : public Sink {
+ public:
+  CassandraSink(CassandraUri uri, cql::SessionOptions session, CassandraSinkOptions options,
+                const stream::Schema& schema);
+  ~CassandraSink() override;
+  void ensure_schema() override;
+  WriteResult write(std::span<const stream::Row> rows) override;
+  std::string describe() const override;
+
+ private:
+  struct Round;
+  std::optional<WriteResult> ready();
+  void send_round(std::span<const stream::Row> rows, const std::vector<uint32_t>& todo,
+                  const std::vector<int64_t>& timestamps, const std::shared_ptr<Round>& round);
+
+  CassandraUri uri_;
+  cql::SessionOptions session_options_;
+  CassandraSinkOptions opts_;
+  const stream::Schema& schema_;
+  std::string insert_cql_;
+  std::unique_ptr<cql::Session> session_;
+  cql::PreparedPtr insert_;
+  int64_t last_timestamp_us_ = 0;
+  // Per-row write latency (EXECUTE sent -> acknowledged), in 1/8-octave buckets of
+  // microseconds: logged as p50/p99 when the sink closes.
+  std::vector<uint64_t> latency_buckets_;
+  uint64_t acked_ = 0;
+};
+
+// From the config's `sink` URI and cassandra.* keys. Throws UsageError.
+std::unique_ptr<Sink> open_cassandra_sink(const config::Config& cfg, const stream::Schema& schema);
+
+}  // namespace sluice::sinks
