@@ -43,12 +43,12 @@ if [ "${SLUICE_SKIP_SANITIZERS:-0}" != 1 ]; then
   ninja -C build-asan -j "$jobs"
   (cd build-asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j "$jobs" --timeout 900)
 
-  step "concurrent parts under TSan (log, produce, query)"
+  step "concurrent parts under TSan (log, produce, query, CQL client)"
   cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSLUICE_BENCH=OFF \
     -DSLUICE_SANITIZE=thread >/dev/null
-  ninja -C build-tsan -j "$jobs" test_log test_produce sluice
+  ninja -C build-tsan -j "$jobs" test_log test_produce test_query test_cassandra sluice
   (cd build-tsan && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -j "$jobs" --timeout 900 \
-    -R '^test_(log|produce)\.|^test_query\.QueryTest\.')
+    -R '^test_(log|produce)\.|^test_query\.QueryTest\.|^test_cassandra\.(Connection|Session|CassandraSink)\.')
 fi
 
 step "fuzz targets (${FUZZ_SECONDS:-20} s each)"
