@@ -5,6 +5,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <thread>
 
 #include "cassandra/fake_server.h"
 #include "common/error.h"
@@ -159,7 +160,14 @@ TEST(CassandraSink, ServerClosingMidBatchReconnectsAndWritesEverything) {
   auto sink = sink_on(s);
   Batch b(300);
   s.close_on_execute = 1;
+  // As the query does: Retry (nothing lost) means the same batch again after a pause.
+  // Whether the first call already gets every row in depends on how soon the client
+  // reconnects (under TSan it often does not).
   auto r = sink->write(b.rows);
+  for (int attempt = 1; r.status == WriteStatus::retry && attempt < 20; ++attempt) {
+    std::this_thread::sleep_for(100ms);
+    r = sink->write(b.rows);
+  }
   EXPECT_EQ(r.status, WriteStatus::ok) << r.message;
   EXPECT_EQ(s.keys().size(), 300u);
   EXPECT_GE(s.connections(), 2);
@@ -199,7 +207,12 @@ TEST(CassandraSink, UnreachableClusterIsRetryAndCheap) {
   auto start = std::chrono::steady_clock::now();
   auto r = sink->write(b.rows);
   EXPECT_EQ(r.status, WriteStatus::retry);
-  EXPECT_NE(r.message.find("no connection to Cassandra"), std::string::npos) << r.message;
+  // The cause depends on whether the client saw the socket close before this write
+  // (found when run under TSan): no connection left, or the connection closed under
+  // the requests. Either way it is named.
+  EXPECT_TRUE(r.message.find("no connection to Cassandra") != std::string::npos ||
+              r.message.find("connection closed by the server") != std::string::npos)
+      << r.message;
   EXPECT_LT(std::chrono::steady_clock::now() - start, 1s);
 }
 
