@@ -6,17 +6,12 @@
 
 #include "cql/frame_decoder.h"
 #include "cql/hex.h"
+#include "cql/hex_bytes.h"
 #include "cql/protocol_error.h"
 #include "cql/response.h"
 
 namespace sluice::cql {
 namespace {
-
-std::string H(std::string_view hex) {
-  auto b = from_hex(hex);
-  if (!b) throw std::invalid_argument("bad hex in test: " + std::string(hex));
-  return *b;
-}
 
 // An ERROR frame of protocol `version` with `body_hex` as its body (the header's length
 // is computed), decoded through the FrameDecoder.

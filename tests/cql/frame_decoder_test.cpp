@@ -6,16 +6,11 @@
 #include "cql/compression.h"
 #include "cql/frame_decoder.h"
 #include "cql/hex.h"
+#include "cql/hex_bytes.h"
 #include "cql/protocol_error.h"
 
 namespace sluice::cql {
 namespace {
-
-std::string H(std::string_view hex) {
-  auto b = from_hex(hex);
-  if (!b) throw std::invalid_argument("bad hex in test: " + std::string(hex));
-  return *b;
-}
 
 Errc error_code_of(FrameDecoder& d, std::string_view bytes, std::string* what = nullptr) {
   try {

@@ -7,17 +7,12 @@
 
 #include "cql/frame.h"
 #include "cql/hex.h"
+#include "cql/hex_bytes.h"
 #include "cql/protocol_error.h"
 #include "cql/request.h"
 
 namespace sluice::cql {
 namespace {
-
-std::string H(std::string_view hex) {
-  auto b = from_hex(hex);
-  if (!b) throw std::invalid_argument("bad hex in test: " + std::string(hex));
-  return *b;
-}
 
 // Compares as hex so that a failure shows where the bytes differ.
 #define EXPECT_BYTES(actual, expected_hex) EXPECT_EQ(to_hex(actual), to_hex(H(expected_hex)))

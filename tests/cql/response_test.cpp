@@ -7,17 +7,12 @@
 
 #include "cql/frame_decoder.h"
 #include "cql/hex.h"
+#include "cql/hex_bytes.h"
 #include "cql/protocol_error.h"
 #include "cql/response.h"
 
 namespace sluice::cql {
 namespace {
-
-std::string H(std::string_view hex) {
-  auto b = from_hex(hex);
-  if (!b) throw std::invalid_argument("bad hex in test: " + std::string(hex));
-  return *b;
-}
 
 void expect_same(const Frame& a, const Frame& b, size_t cut) {
   EXPECT_EQ(a.header.stream, b.header.stream) << "cut at " << cut;

@@ -6,6 +6,7 @@
 
 #include "cql/frame_decoder.h"
 #include "cql/hex.h"
+#include "cql/hex_bytes.h"
 #include "cql/protocol_error.h"
 #include "cql/request.h"
 #include "cql/segment.h"
@@ -13,12 +14,6 @@
 
 namespace sluice::cql {
 namespace {
-
-std::string H(std::string_view hex) {
-  auto b = from_hex(hex);
-  if (!b) throw std::invalid_argument("bad hex in test: " + std::string(hex));
-  return *b;
-}
 
 // CRC24 (spec v5 2.1: initial value 0x875060, polynomial 0x1974F0B, MSB first).
 //

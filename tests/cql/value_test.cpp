@@ -6,17 +6,12 @@
 #include <stdexcept>
 
 #include "cql/hex.h"
+#include "cql/hex_bytes.h"
 #include "cql/protocol_error.h"
 #include "cql/value_codec.h"
 
 namespace sluice::cql {
 namespace {
-
-std::string H(std::string_view hex) {
-  auto b = from_hex(hex);
-  if (!b) throw std::invalid_argument("bad hex in test: " + std::string(hex));
-  return *b;
-}
 
 DataType T(TypeId id) { return DataType::of(id); }
 

@@ -5,18 +5,13 @@
 #include <stdexcept>
 
 #include "cql/hex.h"
+#include "cql/hex_bytes.h"
 #include "cql/protocol_error.h"
 #include "cql/wire_reader.h"
 #include "cql/wire_writer.h"
 
 namespace sluice::cql {
 namespace {
-
-std::string H(std::string_view hex) {
-  auto b = from_hex(hex);
-  if (!b) throw std::invalid_argument("bad hex in test: " + std::string(hex));
-  return *b;
-}
 
 std::string truncation_message(const std::function<void(WireReader&)>& read, std::string_view bytes) {
   WireReader r(bytes);
