@@ -15,6 +15,7 @@
 # SLUICE_CASSANDRA_HEAP holds the heap flags (default "-Xms512m -Xmx1g").
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib/server.sh
 version=${SLUICE_CASSANDRA_VERSION:-5.0.9}
 home=${SLUICE_CASSANDRA_HOME:-$PWD/build/cassandra}
 port=${SLUICE_CASSANDRA_PORT:-9042}
@@ -50,7 +51,7 @@ EOF
   touch "$libs/.complete"
 }
 
-running() { [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; }
+running() { server_running "$pidfile"; }
 
 # Sends a protocol v4 STARTUP frame (CQL_VERSION=3.0.0) and prints the opcode of the
 # reply as two hex digits: 02 READY (no auth) or 03 AUTHENTICATE (password auth).
@@ -200,23 +201,7 @@ start() {
   exit 1
 }
 
-stop() {
-  if ! running; then
-    rm -f "$pidfile"
-    echo "cassandra: not running"
-    return 0
-  fi
-  local pid
-  pid=$(cat "$pidfile")
-  kill "$pid" 2>/dev/null || true
-  for _ in $(seq 1 60); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 1
-  done
-  kill -9 "$pid" 2>/dev/null || true
-  rm -f "$pidfile"
-  echo "cassandra: stopped"
-}
+stop() { server_stop cassandra "$pidfile" 60; }
 
 case "${1:-}" in
   install) install ;;

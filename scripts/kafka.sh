@@ -13,6 +13,7 @@
 # clients, +1 for the controller.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib/server.sh
 version=${SLUICE_KAFKA_VERSION:-4.3.1}
 home=${SLUICE_KAFKA_HOME:-$PWD/build/kafka}
 port=${SLUICE_KAFKA_PORT:-19092}
@@ -48,7 +49,7 @@ EOF
   touch "$libs/.complete"
 }
 
-running() { [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; }
+running() { server_running "$pidfile"; }
 
 answers() {
   timeout 30 java -Xmx256m -cp "$(java_cp)" org.apache.kafka.tools.TopicCommand --bootstrap-server "$bootstrap" --list \
@@ -120,23 +121,7 @@ start() {
   exit 1
 }
 
-stop() {
-  if ! running; then
-    rm -f "$pidfile"
-    echo "kafka: not running"
-    return 0
-  fi
-  local pid
-  pid=$(cat "$pidfile")
-  kill "$pid" 2>/dev/null || true
-  for _ in $(seq 1 30); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 1
-  done
-  kill -9 "$pid" 2>/dev/null || true
-  rm -f "$pidfile"
-  echo "kafka: stopped"
-}
+stop() { server_stop kafka "$pidfile" 30; }
 
 case "${1:-}" in
   install) install ;;
