@@ -247,7 +247,7 @@ class KafkaConsumer : public Consumer {
   std::vector<Message> poll(size_t max, std::chrono::milliseconds timeout) override {
     std::vector<Message> out;
     if (!data_loss_.empty()) throw DataLossError(data_loss_);
-    if (paused_) resume();
+    if (paused_) set_paused(false);
     while (!held_.empty() && out.size() < max) {
       out.push_back(std::move(held_.front()));
       held_.pop_front();
@@ -281,14 +281,7 @@ class KafkaConsumer : public Consumer {
   // rebalances) so that a long sink outage does not get this member kicked out
   // (max.poll.interval.ms). A message already fetched is held for the next poll().
   void keep_alive() override {
-    if (!paused_) {
-      rd_kafka_topic_partition_list_t* a = nullptr;
-      if (rd_kafka_assignment(rk_, &a) == RD_KAFKA_RESP_ERR_NO_ERROR && a) {
-        rd_kafka_pause_partitions(rk_, a);
-        rd_kafka_topic_partition_list_destroy(a);
-      }
-      paused_ = true;
-    }
+    if (!paused_) set_paused(true);
     while (rd_kafka_message_t* m = rd_kafka_consumer_poll(rk_, 0)) {
       if (!m->err) held_.push_back(to_message(m));
       rd_kafka_message_destroy(m);
@@ -296,32 +289,35 @@ class KafkaConsumer : public Consumer {
   }
 
   static Message to_message(const rd_kafka_message_t* m) {
-      Message msg;
-      msg.topic = rd_kafka_topic_name(m->rkt);
-      msg.partition = m->partition;
-      msg.offset = m->offset;
-      rd_kafka_timestamp_type_t tstype;
-      msg.timestamp_ms = rd_kafka_message_timestamp(m, &tstype);
-      if (m->key) msg.key = std::string(static_cast<const char*>(m->key), m->key_len);
-      msg.value.assign(static_cast<const char*>(m->payload), m->len);
-      rd_kafka_headers_t* hdrs = nullptr;
-      if (rd_kafka_message_headers(m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR) {
-        const char* name;
-        const void* val;
-        size_t size;
-        for (size_t i = 0; rd_kafka_header_get_all(hdrs, i, &name, &val, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; ++i)
-          msg.headers.push_back({name, val ? std::string(static_cast<const char*>(val), size) : std::string()});
-      }
-      return msg;
+    Message msg;
+    msg.topic = rd_kafka_topic_name(m->rkt);
+    msg.partition = m->partition;
+    msg.offset = m->offset;
+    rd_kafka_timestamp_type_t tstype;
+    msg.timestamp_ms = rd_kafka_message_timestamp(m, &tstype);
+    if (m->key) msg.key = std::string(static_cast<const char*>(m->key), m->key_len);
+    msg.value.assign(static_cast<const char*>(m->payload), m->len);
+    rd_kafka_headers_t* hdrs = nullptr;
+    if (rd_kafka_message_headers(m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      const char* name;
+      const void* val;
+      size_t size;
+      for (size_t i = 0; rd_kafka_header_get_all(hdrs, i, &name, &val, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; ++i)
+        msg.headers.push_back({name, val ? std::string(static_cast<const char*>(val), size) : std::string()});
+    }
+    return msg;
   }
 
-  void resume() {
+  // Pauses or resumes every assigned partition (partitions assigned later follow
+  // paused_ in the rebalance callback).
+  void set_paused(bool pause) {
     rd_kafka_topic_partition_list_t* a = nullptr;
     if (rd_kafka_assignment(rk_, &a) == RD_KAFKA_RESP_ERR_NO_ERROR && a) {
-      rd_kafka_resume_partitions(rk_, a);
+      if (pause) rd_kafka_pause_partitions(rk_, a);
+      else rd_kafka_resume_partitions(rk_, a);
       rd_kafka_topic_partition_list_destroy(a);
     }
-    paused_ = false;
+    paused_ = pause;
   }
 
   // On assignment (a restart, or partitions moved here by a rebalance): a committed
