@@ -7,6 +7,7 @@
 #include <atomic>
 #include <deque>
 #include <mutex>
+#include <optional>
 #include <set>
 
 #include "common/error.h"
@@ -99,10 +100,10 @@ class KafkaProducer : public Producer {
     const char* key = r.key ? r.key->data() : nullptr;
     size_t key_len = r.key ? r.key->size() : 0;
     int32_t partition = r.partition >= 0 ? r.partition : RD_KAFKA_PARTITION_UA;
-    int64_t timestamp = r.timestamp_ms > 0 ? r.timestamp_ms : now_ms();
+    int64_t timestamp = r.timestamp_ms > 0 ? r.timestamp_ms : 0;  // 0: librdkafka stamps the time itself
     char* value = const_cast<char*>(r.value.data());
     size_t value_len = r.value.size();
-    auto waiting_since = Clock::now();
+    std::optional<Clock::time_point> waiting_since;  // read only once the queue is full: no clock call per record
     while (true) {
       rd_kafka_resp_err_t err = rd_kafka_producev(
           rk_, RD_KAFKA_V_TOPIC(topic_.c_str()), RD_KAFKA_V_PARTITION(partition),
@@ -112,7 +113,8 @@ class KafkaProducer : public Producer {
       if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
         // Backpressure: the local queue is full because the broker is slow or
         // unreachable. Wait for deliveries; nothing is dropped.
-        if (Clock::now() - waiting_since > std::chrono::seconds(5) && !warned_full_) {
+        if (!waiting_since) waiting_since = Clock::now();
+        if (Clock::now() - *waiting_since > std::chrono::seconds(5) && !warned_full_) {
           spdlog::warn("Kafka producer queue is full: the broker is slow or unreachable; the source waits");
           warned_full_ = true;
         }
