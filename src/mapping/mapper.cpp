@@ -2,6 +2,8 @@
 
 #include <simdjson.h>
 
+#include <stdexcept>
+
 #include "common/json_writer.h"
 #include "common/uuid.h"
 
@@ -17,7 +19,7 @@ struct Node {
   std::vector<Node> children;
 };
 
-enum class Problem : uint8_t { missing, null, not_scalar };
+using Problem = FieldValue::State;  // why a slot has no value (never `value`)
 
 }  // namespace
 
@@ -38,6 +40,7 @@ struct Mapper::State {
       n->slot = static_cast<int>(s);
     }
     values.resize(m.paths().size());
+    plain.resize(m.paths().size(), 0);
     seen.resize(m.paths().size(), 0);
     problem.resize(m.paths().size(), Problem::missing);
   }
@@ -98,8 +101,9 @@ struct Mapper::State {
     return simdjson::SUCCESS;
   }
 
-  void set(size_t slot, std::string_view v) {
+  void set(size_t slot, std::string_view v, bool is_plain = false) {
     values[slot] = v;
+    plain[slot] = is_plain;
     seen[slot] = generation;
   }
 
@@ -110,7 +114,8 @@ struct Mapper::State {
       switch (problem[s]) {
         case Problem::null: return "field " + mapping.path_text(s) + " is null";
         case Problem::not_scalar: return "field " + mapping.path_text(s) + " is an object or array, not a value";
-        case Problem::missing: return "missing field " + mapping.path_text(s);
+        case Problem::missing:
+        case Problem::value: return "missing field " + mapping.path_text(s);
       }
     }
     return {};
@@ -131,7 +136,8 @@ struct Mapper::State {
             if (is_key) key += p.text;
             break;
           case Part::Kind::path:
-            append_json_escaped(out, values[p.slot]);
+            if (plain[p.slot]) out += values[p.slot];
+            else append_json_escaped(out, values[p.slot]);
             if (is_key) key += values[p.slot];
             break;
           case Part::Kind::uuid: {
@@ -157,6 +163,7 @@ struct Mapper::State {
   Node root;
   od::parser parser;
   std::vector<std::string_view> values;
+  std::vector<uint8_t> plain;  // plain[slot]: values[slot] needs no escaping
   std::vector<uint64_t> seen;  // seen[slot] == generation: filled for this record
   std::vector<Problem> problem;
   uint64_t generation = 0;
@@ -166,6 +173,23 @@ struct Mapper::State {
 
 Mapper::Mapper(const Mapping& mapping) : state_(std::make_unique<State>(mapping)) {}
 Mapper::~Mapper() = default;
+
+std::string Mapper::map_values(std::span<const FieldValue> values, RecordHandler& handler) {
+  State& st = *state_;
+  if (values.size() != st.values.size())
+    throw std::logic_error("map_values: " + std::to_string(values.size()) + " values for " +
+                           std::to_string(st.values.size()) + " paths");
+  st.begin_record();
+  for (size_t s = 0; s < values.size(); ++s) {
+    if (values[s].state == FieldValue::State::value) st.set(s, values[s].text, values[s].plain);
+    else st.problem[s] = values[s].state;
+  }
+  std::string reason = st.check();
+  if (!reason.empty()) return reason;
+  st.render();
+  handler.on_record(st.mapping.key_field() >= 0, st.key, st.out);
+  return reason;
+}
 
 MapResult Mapper::map_response(std::string_view body, RecordHandler& handler) {
   State& st = *state_;

@@ -7,9 +7,11 @@
 // points to must outlive it.
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 
+#include "common/field_value.h"
 #include "mapping/mapping.h"
 
 namespace sluice::mapping {
@@ -46,6 +48,12 @@ class Mapper {
   // Maps every element of the response's `results` array. `body` must be followed by
   // at least simdjson::SIMDJSON_PADDING readable bytes (SourceBatch keeps them).
   MapResult map_response(std::string_view body, RecordHandler& handler);
+
+  // Maps one record whose values a source read itself (projection pushdown):
+  // values[s] is the value at the mapping's paths()[s]. Hands the record to
+  // handler.on_record and returns "", or returns the reason it cannot be mapped, the
+  // same as map_response() would give; the caller dead-letters the record.
+  std::string map_values(std::span<const FieldValue> values, RecordHandler& handler);
 
  private:
   struct State;

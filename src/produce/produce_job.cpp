@@ -14,10 +14,11 @@ namespace sluice::produce {
 
 using Clock = std::chrono::steady_clock;
 
-struct ProduceJob::Impl final : mapping::RecordHandler {
+struct ProduceJob::Impl final : mapping::RecordHandler, sources::ProjectedVisitor {
   Impl(sources::Source& s, const mapping::Mapping& m, log::Producer& p, log::Producer& d, ProduceOptions opt)
       : source(s), mapper(m), producer(p), dlq(d), o(std::move(opt)) {
     source_header = s.describe();
+    projection = s.project(m.paths());
   }
 
   ~Impl() override { stop_fetcher(); }
@@ -126,6 +127,14 @@ struct ProduceJob::Impl final : mapping::RecordHandler {
     send_dead_letter(raw, reason);
   }
 
+  // A record of the projection: mapped and sent by on_record(), or dead-lettered
+  // with its JSON, as map_response() does with a response's records.
+  void on_record(const sources::ProjectedRecord& record) override {
+    if (ended) return;
+    std::string reason = mapper.map_values(record.values(), *this);
+    if (!reason.empty()) on_error(record.json(), reason);
+  }
+
   void send_dead_letter(std::string_view raw, std::string_view reason) {
     ++stats.map_failures;
     auto [it, fresh] = stats.map_failure_kinds.try_emplace(std::string(reason), 0);
@@ -175,6 +184,34 @@ struct ProduceJob::Impl final : mapping::RecordHandler {
     start = Clock::now();
     deadline = start + o.duration;
     next_progress = start + progress_every;
+    if (projection) run_projected();
+    else run_responses();
+    stop_fetcher();
+    auto d = producer.flush(o.flush_timeout);
+    if (&dlq != &producer) dlq.flush(o.flush_timeout);
+    refresh();
+    if (d.acked < stats.sent && d.failed == 0)
+      stats.last_delivery_error = "not acknowledged within " + std::to_string(o.flush_timeout.count()) + " ms";
+    if (!fetch_error.empty()) spdlog::error("source failed: {}", fetch_error);
+    report_progress(true);
+    return stats;
+  }
+
+  // The source generates the records' values on this thread (no fetcher thread, no
+  // JSON): generating a record costs less than handing it between threads.
+  void run_projected() {
+    while (!ended && !stopping.load() && !limit_reached()) {
+      if (o.duration.count() > 0 && Clock::now() >= deadline) break;
+      uint32_t n = next_request_size();
+      if (!projection->next_records(n, *this)) break;
+      fetched += n;
+      producer.poll();
+      report_progress(false);
+    }
+  }
+
+  // A fetcher thread gets responses from the source; this thread maps them.
+  void run_responses() {
     fetcher = std::thread([this] { fetch_loop(); });
     mapping::Mapper& m = mapper;
     while (!ended && !stopping.load() && !limit_reached()) {
@@ -202,20 +239,12 @@ struct ProduceJob::Impl final : mapping::RecordHandler {
       producer.poll();
       report_progress(false);
     }
-    stop_fetcher();
-    auto d = producer.flush(o.flush_timeout);
-    if (&dlq != &producer) dlq.flush(o.flush_timeout);
-    refresh();
-    if (d.acked < stats.sent && d.failed == 0)
-      stats.last_delivery_error = "not acknowledged within " + std::to_string(o.flush_timeout.count()) + " ms";
-    if (!fetch_error.empty()) spdlog::error("source failed: {}", fetch_error);
-    report_progress(true);
-    return stats;
   }
 
   static constexpr size_t kQueueDepth = 4;
 
   sources::Source& source;
+  std::unique_ptr<sources::Projection> projection;  // null: the source hands out responses
   mapping::Mapper mapper;
   log::Producer& producer;
   log::Producer& dlq;
@@ -229,7 +258,7 @@ struct ProduceJob::Impl final : mapping::RecordHandler {
   std::vector<sources::SourceBatch> spare;  // bodies to reuse (keeps their capacity)
   bool source_done = false;
   std::string fetch_error;
-  uint64_t fetched = 0;  // fetcher thread only
+  uint64_t fetched = 0;  // the thread calling the source only
 
   std::atomic<bool> stopping{false};
   std::atomic<uint64_t> sent{0};
