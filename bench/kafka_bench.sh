@@ -4,21 +4,24 @@
 # stream from Kafka into SQLite (targets in brackets):
 #  (a) `sluice produce --records N --rate 0 --seed 1`: generates, formats and publishes
 #      N builtin users [>= 200,000 records/s, wall clock];
-#  (b) kcat -P -l: publishes the same N JSON documents, read from a file, through
-#      librdkafka with sluice's producer settings [sluice >= 1x kcat];
+#  (b) kcat -P -K '\t' -l: publishes the same N messages (sluice's key, the record's id,
+#      and the JSON document), read from a file, through librdkafka with sluice's
+#      producer settings and partitioner [sluice >= 1x kcat];
+#  (b') the same with values only (no key), as the seed's DAG publishes, for reference;
 #  (c) the seed's way, kafka-python: one producer.send(topic, bytes) per record, then
 #      flush() (bench/kafka_python_producer.py), PY_N records [sluice >= 20x Python];
 #  (d) `sluice stream --trigger available-now` of (a)'s topic into a fresh SQLite file,
 #      fresh consumer group: rows/s = written_rows / elapsed_s.
 # The payload of (b) and (c) is what sluice publishes: N records produced once to a
-# scratch topic and dumped with kcat, one compact JSON document per line.
+# scratch topic and dumped with kcat, one "key<TAB>value" line per record for (b) and
+# the values alone for (b') and (c) (compact JSON has no raw tab or newline).
 # Every run writes to a fresh topic with 3 partitions created beforehand (creation is not
 # timed); idempotence, acks=all and lz4 for every client that supports them (Python
 # needs the `lz4` package for lz4; without it, it runs uncompressed and says so). After
 # each run the topic must hold exactly the records sent (sum of end offsets).
 # Rates are wall clock of the whole command (start-up, metadata, idempotent PID, flush
-# included), so the three clients compare; MB/s counts message values only (sluice also
-# sends a 36-byte key per record, kcat and Python none, as the seed's DAG).
+# included), so the clients compare; MB/s counts message values only (sluice and (b)
+# also send a 36-byte key per record; (b') and Python none, as the seed's DAG).
 #
 #   N=500000 PY_N=N/10 PY_MODE=bytes REPS=5 TIMEOUT=600 bash bench/kafka_bench.sh
 # (PY_MODE=dumps: Python sends json.dumps(res).encode('utf-8') per record, the seed's exact
@@ -126,13 +129,17 @@ fi
 # The dead-letter topic sluice checks for (created here so no run creates it), then the payload.
 create_topic "$dlq"
 payload=$work/payload.jsonl
+keyed=$work/payload-keyed.tsv
 echo "writing the payload: $n records produced by sluice to $prefix-payload, dumped with kcat..."
 create_topic "$prefix-payload"
 run payload-produce sluice --topic "$prefix-payload" produce --records "$n" --rate 0 --seed 1 --json
 check_count "$prefix-payload" "$n" "payload"
 payload_bytes=$(field bytes <"$work/payload-produce.out")
-kcat -C -b "$bootstrap" -t "$prefix-payload" -e -q -f '%s\n' >"$payload" 2>"$work/dump.err" ||
+kcat -C -b "$bootstrap" -t "$prefix-payload" -e -q -f '%k\t%s\n' >"$keyed" 2>"$work/dump.err" ||
   { cat "$work/dump.err" >&2; die "kcat could not dump $prefix-payload"; }
+[ "$(awk -F'\t' 'NF != 2 || length($1) != 36' "$keyed" | wc -l)" = 0 ] ||
+  die "the keyed payload has lines without exactly one tab after a 36-character key"
+cut -f2- "$keyed" >"$payload"
 lines=$(wc -l <"$payload"); size=$(stat -c %s "$payload")
 [ "$lines" = "$n" ] || die "the payload has $lines lines for $n records: a value holds a newline?"
 [ "$size" = $((payload_bytes + n)) ] ||
@@ -143,8 +150,8 @@ echo
 
 : >"$work/results.txt"
 for i in $(seq 1 "$reps"); do
-  ts=$prefix-sluice-$i; tk=$prefix-kcat-$i; tp=$prefix-python-$i
-  create_topic "$ts"; create_topic "$tk"; create_topic "$tp"
+  ts=$prefix-sluice-$i; tk=$prefix-kcat-$i; tv=$prefix-kcatv-$i; tp=$prefix-python-$i
+  create_topic "$ts"; create_topic "$tk"; create_topic "$tv"; create_topic "$tp"
 
   # (a) sluice: generates, formats and publishes N users.
   run "sluice-$i" sluice --topic "$ts" produce --records "$n" --rate 0 --seed 1 --json
@@ -157,14 +164,22 @@ for i in $(seq 1 "$reps"); do
   echo "(a) run $i: sluice produce: $n records, $s_bytes bytes in $s_secs s wall = $s_rate records/s, $s_mb MB/s (its own summary: $(field records_per_s <"$work/sluice-$i.out") records/s over $(field elapsed_s <"$work/sluice-$i.out") s)"
   stderr_note "sluice-$i"
 
-  # (b) kcat: the same documents from the payload file, sluice's librdkafka producer settings.
-  run "kcat-$i" kcat -P -b "$bootstrap" -t "$tk" -X enable.idempotence=true -X acks=all -X compression.type=lz4 \
-    -X linger.ms=5 -X queue.buffering.max.messages=500000 -l "$payload"
+  # (b) kcat: the same messages (key and value) from the payload file, sluice's
+  # librdkafka producer settings; (b') the values alone.
+  kcat_settings=(-X enable.idempotence=true -X acks=all -X compression.type=lz4 -X linger.ms=5
+    -X queue.buffering.max.messages=500000 -X partitioner=murmur2_random)
+  run "kcat-$i" kcat -P -b "$bootstrap" -t "$tk" "${kcat_settings[@]}" -K $'\t' -l "$keyed"
   k_secs=$secs
   check_count "$tk" "$n" "kcat run $i"
   k_rate=$(rate "$n" "$k_secs"); k_mb=$(mbps "$value_bytes" "$k_secs")
-  echo "(b) run $i: kcat -P -l:      $n records, $value_bytes bytes in $k_secs s wall = $k_rate records/s, $k_mb MB/s"
+  echo "(b) run $i: kcat -P -K -l:   $n records, $value_bytes bytes in $k_secs s wall = $k_rate records/s, $k_mb MB/s"
   stderr_note "kcat-$i"
+  run "kcatv-$i" kcat -P -b "$bootstrap" -t "$tv" "${kcat_settings[@]}" -l "$payload"
+  v_secs=$secs
+  check_count "$tv" "$n" "kcat (values) run $i"
+  v_rate=$(rate "$n" "$v_secs")
+  echo "(b') run $i: kcat, values only: $n records in $v_secs s wall = $v_rate records/s"
+  stderr_note "kcatv-$i"
 
   # (c) kafka-python, the seed's client: one send() per record, then flush().
   run "python-$i" python3 bench/kafka_python_producer.py "$bootstrap" "$tp" "$payload" "$py_n" "$py_comp" "$py_mode"
@@ -188,19 +203,21 @@ for i in $(seq 1 "$reps"); do
   rm -f "$work/stream-$i".sqlite*
 
   r_k=$(ratio "$s_rate" "$k_rate"); r_p=$(ratio "$s_rate" "$p_rate"); r_pi=$(ratio "$s_rate" "$p_inner")
-  echo "    run $i ratios: sluice/kcat ${r_k}x, sluice/python ${r_p}x (against Python's send+flush alone ${r_pi}x)"
-  echo "$s_rate $s_mb $k_rate $k_mb $p_rate $st_rate $r_k $r_p $p_inner $r_pi" >>"$work/results.txt"
+  r_v=$(ratio "$s_rate" "$v_rate")
+  echo "    run $i ratios: sluice/kcat ${r_k}x (values-only kcat ${r_v}x), sluice/python ${r_p}x (against Python's send+flush alone ${r_pi}x)"
+  echo "$s_rate $s_mb $k_rate $k_mb $p_rate $st_rate $r_k $r_p $p_inner $r_pi $v_rate $r_v" >>"$work/results.txt"
 done
 
 col() { cut -d' ' -f"$1" "$work/results.txt" | median | awk -v f="$2" '{printf f, $1}'; }
 ms=$(col 1 %.0f); msm=$(col 2 %.1f); mk=$(col 3 %.0f); mkm=$(col 4 %.1f); mp=$(col 5 %.0f); mst=$(col 6 %.0f)
-mrk=$(col 7 %.2f); mrp=$(col 8 %.2f); mpi=$(col 9 %.0f); mrpi=$(col 10 %.2f)
+mrk=$(col 7 %.2f); mrp=$(col 8 %.2f); mpi=$(col 9 %.0f); mrpi=$(col 10 %.2f); mv=$(col 11 %.0f); mrv=$(col 12 %.2f)
 echo
 echo "medians of $reps runs (N=$n, Python $py_n records; load now $(cut -d' ' -f1-3 /proc/loadavg)):"
 echo "(a) sluice produce: $ms records/s, $msm MB/s [>= 200000 records/s]"
-echo "(b) kcat -P:        $mk records/s, $mkm MB/s"
+echo "(b) kcat -P:        $mk records/s, $mkm MB/s (the same messages: key and value)"
+echo "(b') kcat, values:   $mv records/s (no key)"
 echo "(c) kafka-python:   $mp records/s (compression $py_comp, $py_mode; send+flush alone $mpi records/s)"
-echo "    sluice/kcat:    ${mrk}x per-run median (ratio of medians $(ratio "$ms" "$mk")x) [>= 1x]"
+echo "    sluice/kcat:    ${mrk}x per-run median (ratio of medians $(ratio "$ms" "$mk")x) [>= 1x]; against values-only kcat ${mrv}x"
 echo "    sluice/python:  ${mrp}x per-run median (ratio of medians $(ratio "$ms" "$mp")x) [>= 20x]"
 echo "                    against Python's send+flush alone (no start-up): ${mrpi}x per-run median"
 echo "(d) stream Kafka -> SQLite: $mst rows/s"

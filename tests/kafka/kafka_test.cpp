@@ -11,6 +11,7 @@
 #include <map>
 #include <random>
 
+#include "common/murmur2.h"
 #include "log/log.h"
 #include "query/test_env.h"
 
@@ -181,6 +182,27 @@ TEST_F(KafkaTest, KcatReadsWhatSluiceProducedByteForByte) {
     ASSERT_TRUE(m.key);
     EXPECT_EQ(it->second, *m.key + "\t" + m.value);
   }
+}
+
+// A producer queue of 200 records for 30,000: sluice hands records to librdkafka in
+// batches (rd_kafka_produce_batch, no copy) and waits whenever the queue is full. Every
+// record arrives once, with its id as key, in the partition that key hashes to (Kafka's
+// murmur2).
+TEST_F(KafkaTest, FullProducerQueueWaitsAndLosesNothing) {
+  create_topic(3);
+  auto p = sh(sluice("--set kafka.queue.buffering.max.messages=200 produce --records 30000 --rate 0 --json"));
+  ASSERT_EQ(p.code, 0) << p.err;
+  EXPECT_NE(p.out.find("\"produced\":30000,"), std::string::npos) << p.out;
+  auto msgs = read_all();
+  ASSERT_EQ(msgs.size(), 30000u);
+  std::set<std::string> keys;
+  for (const auto& m : msgs) {
+    ASSERT_TRUE(m.key);
+    keys.insert(*m.key);
+    EXPECT_EQ(m.partition, partition_for_key(*m.key, 3)) << *m.key;
+    EXPECT_NE(m.value.find("\"id\":\"" + *m.key + "\""), std::string::npos) << m.value;
+  }
+  EXPECT_EQ(keys.size(), 30000u);
 }
 
 TEST_F(KafkaTest, StreamWritesWhatKcatProduced) {

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstring>
 #include <deque>
 #include <mutex>
 #include <optional>
@@ -80,15 +81,158 @@ class KafkaProducer : public Producer {
   }
 
   ~KafkaProducer() override {
+    try {
+      send_staged();
+    } catch (const std::exception& e) {
+      spdlog::error("{}", e.what());
+    }
     rd_kafka_flush(rk_, 10'000);
+    for (auto& [name, rkt] : topics_) rd_kafka_topic_destroy(rkt);
     rd_kafka_destroy(rk_);
   }
 
+  // Plain records (no headers, partition or timestamp of their own) are staged and
+  // handed to librdkafka a batch at a time: one topic lock and one clock read per
+  // batch instead of per record. The others go at once, after the staged ones.
   void send(const OutRecord& r) override {
     if (topic_ != r.topic) {
+      send_staged();
       topic_.assign(r.topic);
-      learn_partitions();
+      rkt_ = topic_handle(topic_);
     }
+    if (!r.headers.empty() || r.partition >= 0 || r.timestamp_ms > 0) {
+      send_staged();
+      send_one(r);
+      return;
+    }
+    size_t need = r.value.size() + (r.key ? r.key->size() : 0);
+    if (need > kChunkBytes) {  // larger than any batch: copied by librdkafka on its own
+      send_staged();
+      send_one(r);
+      return;
+    }
+    if (!open_ || open_->used + need > kChunkBytes) {
+      send_staged();
+      open_chunk();
+    }
+    Staged st;
+    st.has_key = r.key.has_value();
+    if (st.has_key) st.key_at = open_->append(*r.key);
+    st.key_len = st.has_key ? r.key->size() : 0;
+    st.value_at = open_->append(r.value);
+    st.value_len = r.value.size();
+    staged_.push_back(st);
+    if (staged_.size() >= kStageRecords) send_staged();
+  }
+
+  DeliveryStats poll() override {
+    send_staged();
+    rd_kafka_poll(rk_, 0);
+    return stats();
+  }
+
+  DeliveryStats flush(std::chrono::milliseconds timeout) override {
+    send_staged();
+    rd_kafka_flush(rk_, static_cast<int>(timeout.count()));
+    return stats();
+  }
+
+ private:
+  static constexpr size_t kStageRecords = 1024;
+  static constexpr size_t kChunkBytes = 1 << 20;
+
+  // Staged records' bytes, which librdkafka reads until each record's delivery report
+  // (no copy). A chunk holds one reference while records are added to it and one per
+  // record handed over; the last one released puts it back in the pool.
+  struct Chunk {
+    std::unique_ptr<char[]> bytes{new char[kChunkBytes]};
+    size_t used = 0;
+    std::atomic<uint32_t> refs{0};
+    size_t append(std::string_view s) {
+      std::memcpy(bytes.get() + used, s.data(), s.size());
+      used += s.size();
+      return used - s.size();
+    }
+  };
+
+  struct Staged {
+    size_t key_at = 0, key_len = 0, value_at = 0, value_len = 0;
+    bool has_key = false;
+  };
+
+  void open_chunk() {
+    if (open_) release(open_);
+    {
+      std::lock_guard lk(pool_mu_);
+      if (!pool_.empty()) {
+        open_ = pool_.back();
+        pool_.pop_back();
+      } else {
+        open_ = chunks_.emplace_back(std::make_unique<Chunk>()).get();
+      }
+    }
+    open_->used = 0;
+    open_->refs.store(1);
+  }
+
+  void release(Chunk* c) {
+    if (c->refs.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+    std::lock_guard lk(pool_mu_);
+    pool_.push_back(c);
+  }
+
+  // Backpressure: librdkafka's queue is full because the broker is slow or
+  // unreachable. Waits for deliveries; nothing is dropped.
+  void wait_for_room(std::optional<Clock::time_point>& waiting_since) {
+    if (!waiting_since) waiting_since = Clock::now();  // no clock read until the queue is full
+    if (Clock::now() - *waiting_since > std::chrono::seconds(5) && !warned_full_) {
+      spdlog::warn("Kafka producer queue is full: the broker is slow or unreachable; the source waits");
+      warned_full_ = true;
+    }
+    rd_kafka_poll(rk_, 100);
+  }
+
+  [[noreturn]] void fail(rd_kafka_resp_err_t err) {
+    throw FatalError("cannot produce to Kafka topic " + topic_ + ": " + rd_kafka_err2str(err));
+  }
+
+  // Hands the staged records to librdkafka, in order, waiting while its queue is full.
+  void send_staged() {
+    if (staged_.empty()) return;
+    batch_.assign(staged_.size(), rd_kafka_message_t{});
+    for (size_t i = 0; i < staged_.size(); ++i) {
+      const Staged& st = staged_[i];
+      batch_[i].payload = open_->bytes.get() + st.value_at;
+      batch_[i].len = st.value_len;
+      if (st.has_key) {
+        batch_[i].key = open_->bytes.get() + st.key_at;
+        batch_[i].key_len = st.key_len;
+      }
+      batch_[i]._private = open_;  // the delivery report's msg_opaque
+    }
+    staged_.clear();
+    std::optional<Clock::time_point> waiting_since;
+    size_t done = 0;
+    while (done < batch_.size()) {
+      int n = static_cast<int>(batch_.size() - done);
+      int good = rd_kafka_produce_batch(rkt_, RD_KAFKA_PARTITION_UA, 0, batch_.data() + done, n);
+      // Before any poll can serve their delivery reports.
+      if (good > 0) open_->refs.fetch_add(static_cast<uint32_t>(good), std::memory_order_relaxed);
+      // Once the queue is full, every later record of the call fails with
+      // QUEUE_FULL too: go on from the first that failed, once there is room.
+      size_t first_full = batch_.size();
+      for (size_t i = done; i < batch_.size(); ++i) {
+        if (batch_[i].err == RD_KAFKA_RESP_ERR_NO_ERROR) continue;
+        if (batch_[i].err != RD_KAFKA_RESP_ERR__QUEUE_FULL) fail(batch_[i].err);
+        first_full = std::min(first_full, i);
+      }
+      done = first_full;
+      if (done < batch_.size()) wait_for_room(waiting_since);
+    }
+  }
+
+  // One record with headers, partition or timestamp of its own.
+  void send_one(const OutRecord& r) {
     rd_kafka_headers_t* hdrs = nullptr;
     if (!r.headers.empty()) {
       hdrs = rd_kafka_headers_new(r.headers.size());
@@ -103,62 +247,49 @@ class KafkaProducer : public Producer {
     int64_t timestamp = r.timestamp_ms > 0 ? r.timestamp_ms : 0;  // 0: librdkafka stamps the time itself
     char* value = const_cast<char*>(r.value.data());
     size_t value_len = r.value.size();
-    std::optional<Clock::time_point> waiting_since;  // read only once the queue is full: no clock call per record
+    std::optional<Clock::time_point> waiting_since;
     while (true) {
       rd_kafka_resp_err_t err = rd_kafka_producev(
-          rk_, RD_KAFKA_V_TOPIC(topic_.c_str()), RD_KAFKA_V_PARTITION(partition),
-          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_VALUE(value, value_len), RD_KAFKA_V_KEY(key, key_len),
-          RD_KAFKA_V_TIMESTAMP(timestamp), RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_END);
+          rk_, RD_KAFKA_V_RKT(rkt_), RD_KAFKA_V_PARTITION(partition), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+          RD_KAFKA_V_VALUE(value, value_len), RD_KAFKA_V_KEY(key, key_len), RD_KAFKA_V_TIMESTAMP(timestamp),
+          RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_END);
       if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return;  // librdkafka owns the headers now
-      if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
-        // Backpressure: the local queue is full because the broker is slow or
-        // unreachable. Wait for deliveries; nothing is dropped.
-        if (!waiting_since) waiting_since = Clock::now();
-        if (Clock::now() - *waiting_since > std::chrono::seconds(5) && !warned_full_) {
-          spdlog::warn("Kafka producer queue is full: the broker is slow or unreachable; the source waits");
-          warned_full_ = true;
-        }
-        rd_kafka_poll(rk_, 100);
-        continue;
+      if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+        if (hdrs) rd_kafka_headers_destroy(hdrs);
+        fail(err);
       }
-      if (hdrs) rd_kafka_headers_destroy(hdrs);
-      throw FatalError("cannot produce to Kafka topic " + topic_ + ": " + rd_kafka_err2str(err));
+      wait_for_room(waiting_since);
     }
   }
 
-  DeliveryStats poll() override {
-    rd_kafka_poll(rk_, 0);
-    return stats();
-  }
-
-  // librdkafka learns a new topic's partitions on its next metadata scan (up to a
-  // second later) and holds its records until then; asking now lets the first records
-  // go at once. A failure only means the scan does it later.
-  void learn_partitions() {
-    if (known_topics_.count(topic_)) return;
-    known_topics_.insert(topic_);
-    rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk_, topic_.c_str(), nullptr);
+  // The topic's handle, kept for the producer's life. librdkafka learns a new topic's
+  // partitions on its next metadata scan (up to a second later) and holds its records
+  // until then; asking now lets the first records go at once. A failure only means
+  // the scan does it later.
+  rd_kafka_topic_t* topic_handle(const std::string& topic) {
+    auto it = topics_.find(topic);
+    if (it != topics_.end()) return it->second;
+    rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk_, topic.c_str(), nullptr);
+    if (!rkt) fail(rd_kafka_last_error());
     const rd_kafka_metadata_t* md = nullptr;
     if (rd_kafka_metadata(rk_, 0, rkt, &md, 5000) == RD_KAFKA_RESP_ERR_NO_ERROR) rd_kafka_metadata_destroy(md);
-    rd_kafka_topic_destroy(rkt);
+    topics_.emplace(topic, rkt);
+    return rkt;
   }
 
-  DeliveryStats flush(std::chrono::milliseconds timeout) override {
-    rd_kafka_flush(rk_, static_cast<int>(timeout.count()));
-    return stats();
-  }
-
- private:
   static void on_delivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
     auto* self = static_cast<KafkaProducer*>(opaque);
+    if (m->_private) self->release(static_cast<Chunk*>(m->_private));
     if (m->err) {
       self->failed_.fetch_add(1);
       std::lock_guard lk(self->mu_);
       self->last_error = rd_kafka_err2str(m->err);
     } else {
-      self->acked_.fetch_add(1);
-      self->warned_full_ = false;
-      if (self->unreachable_flag_.exchange(false)) {
+      // Served on the thread calling poll(), for every record: reads before writes,
+      // so that a delivery costs no locked instruction but the count.
+      self->acked_.fetch_add(1, std::memory_order_relaxed);
+      if (self->warned_full_.load(std::memory_order_relaxed)) self->warned_full_ = false;
+      if (self->unreachable_flag_.load(std::memory_order_relaxed) && self->unreachable_flag_.exchange(false)) {
         std::lock_guard lk(self->mu_);
         self->unreachable_.clear();
         spdlog::info("Kafka broker reachable again; queued records are being delivered");
@@ -191,8 +322,15 @@ class KafkaProducer : public Producer {
   }
 
   rd_kafka_t* rk_ = nullptr;
-  std::string topic_;
-  std::set<std::string> known_topics_;  // topics whose partitions were asked for
+  std::string topic_;        // of the last record sent
+  rd_kafka_topic_t* rkt_ = nullptr;  // topic_'s handle
+  std::map<std::string, rd_kafka_topic_t*> topics_;
+  std::vector<Staged> staged_;  // records not yet handed to librdkafka, their bytes in open_
+  std::vector<rd_kafka_message_t> batch_;
+  Chunk* open_ = nullptr;
+  std::mutex pool_mu_;  // guards pool_: delivery reports release chunks
+  std::vector<Chunk*> pool_;
+  std::vector<std::unique_ptr<Chunk>> chunks_;  // every chunk; freed after rd_kafka_destroy
   std::atomic<uint64_t> acked_{0}, failed_{0};
   std::atomic<bool> warned_full_{false};
   std::atomic<bool> unreachable_flag_{false};
