@@ -83,7 +83,8 @@ class KafkaProducer : public Producer {
 
   ~KafkaProducer() override {
     try {
-      send_staged();
+      if (!send_staged(Clock::now()))  // one try: a closing producer must not wait for room
+        spdlog::error("{} records were not handed to Kafka before the producer closed", staged_.size());
     } catch (const std::exception& e) {
       spdlog::error("{}", e.what());
     }
@@ -133,8 +134,10 @@ class KafkaProducer : public Producer {
   }
 
   DeliveryStats flush(std::chrono::milliseconds timeout) override {
-    send_staged();
-    rd_kafka_flush(rk_, static_cast<int>(timeout.count()));
+    auto deadline = Clock::now() + timeout;
+    send_staged(deadline);
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    rd_kafka_flush(rk_, static_cast<int>(std::max<int64_t>(0, left.count())));
     return stats();
   }
 
@@ -197,9 +200,10 @@ class KafkaProducer : public Producer {
     throw FatalError("cannot produce to Kafka topic " + topic_ + ": " + rd_kafka_err2str(err));
   }
 
-  // Hands the staged records to librdkafka, in order, waiting while its queue is full.
-  void send_staged() {
-    if (staged_.empty()) return;
+  // Hands the staged records to librdkafka, in order, waiting while its queue is full
+  // until `deadline` (none: as long as it takes). Returns false if some are left staged.
+  bool send_staged(std::optional<Clock::time_point> deadline = std::nullopt) {
+    if (staged_.empty()) return true;
     batch_.assign(staged_.size(), rd_kafka_message_t{});
     for (size_t i = 0; i < staged_.size(); ++i) {
       const Staged& st = staged_[i];
@@ -211,7 +215,6 @@ class KafkaProducer : public Producer {
       }
       batch_[i]._private = open_;  // the delivery report's msg_opaque
     }
-    staged_.clear();
     std::optional<Clock::time_point> waiting_since;
     size_t done = 0;
     while (done < batch_.size()) {
@@ -224,12 +227,18 @@ class KafkaProducer : public Producer {
       size_t first_full = batch_.size();
       for (size_t i = done; i < batch_.size(); ++i) {
         if (batch_[i].err == RD_KAFKA_RESP_ERR_NO_ERROR) continue;
-        if (batch_[i].err != RD_KAFKA_RESP_ERR__QUEUE_FULL) fail(batch_[i].err);
+        if (batch_[i].err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+          staged_.clear();
+          fail(batch_[i].err);
+        }
         first_full = std::min(first_full, i);
       }
       done = first_full;
-      if (done < batch_.size()) wait_for_room(waiting_since);
+      if (done == batch_.size() || (deadline && Clock::now() >= *deadline)) break;
+      wait_for_room(waiting_since);
     }
+    staged_.erase(staged_.begin(), staged_.begin() + static_cast<std::ptrdiff_t>(done));
+    return staged_.empty();
   }
 
   // One record with headers, partition or timestamp of its own.
