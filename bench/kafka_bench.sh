@@ -167,7 +167,7 @@ for i in $(seq 1 "$reps"); do
   # (b) kcat: the same messages (key and value) from the payload file, sluice's
   # librdkafka producer settings; (b') the values alone.
   kcat_settings=(-X enable.idempotence=true -X acks=all -X compression.type=lz4 -X linger.ms=5
-    -X queue.buffering.max.messages=100000 -X partitioner=murmur2_random)
+    -X queue.buffering.max.messages=20000 -X partitioner=murmur2_random)
   run "kcat-$i" kcat -P -b "$bootstrap" -t "$tk" "${kcat_settings[@]}" -K $'\t' -l "$keyed"
   k_secs=$secs
   check_count "$tk" "$n" "kcat run $i"
