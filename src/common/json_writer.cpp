@@ -4,6 +4,8 @@
 
 #include <cstring>
 
+#include "common/copy_bytes.h"
+
 namespace sluice {
 namespace {
 
@@ -21,9 +23,10 @@ inline bool any_special(uint64_t v) {
   return (below_space | has_zero(v ^ (ones * '"')) | has_zero(v ^ (ones * '\\'))) != 0;
 }
 
-void append_json_escaped(std::string& out, std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  // Fast path: most values need no escaping at all; find the first byte that does.
+namespace {
+
+// The length of the prefix of `s` that needs no escaping (8 bytes a step while it can).
+size_t plain_prefix(std::string_view s) {
   size_t first = 0;
   while (first + 8 <= s.size()) {
     uint64_t v;
@@ -32,31 +35,47 @@ void append_json_escaped(std::string& out, std::string_view s) {
     first += 8;
   }
   while (first < s.size() && !needs_escape(static_cast<unsigned char>(s[first]))) ++first;
-  if (first == s.size()) {
+  return first;
+}
+
+}  // namespace
+
+char* write_json_escaped(char* out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  size_t first = plain_prefix(s);
+  out = copy_bytes(out, s.data(), first);
+  for (size_t i = first; i < s.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (!needs_escape(c)) {
+      *out++ = static_cast<char>(c);
+      continue;
+    }
+    *out++ = '\\';
+    switch (c) {
+      case '"': *out++ = '"'; break;
+      case '\\': *out++ = '\\'; break;
+      case '\n': *out++ = 'n'; break;
+      case '\r': *out++ = 'r'; break;
+      case '\t': *out++ = 't'; break;
+      case '\b': *out++ = 'b'; break;
+      case '\f': *out++ = 'f'; break;
+      default: {
+        const char u[5] = {'u', '0', '0', kHex[c >> 4], kHex[c & 0xf]};
+        out = copy_bytes(out, u, 5);
+      }
+    }
+  }
+  return out;
+}
+
+void append_json_escaped(std::string& out, std::string_view s) {
+  if (plain_prefix(s) == s.size()) {  // most values need no escaping at all
     out.append(s);
     return;
   }
-  size_t start = 0;
-  for (size_t i = first; i < s.size(); ++i) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    if (!needs_escape(c)) continue;
-    out.append(s.data() + start, i - start);
-    switch (c) {
-      case '"': out.append("\\\""); break;
-      case '\\': out.append("\\\\"); break;
-      case '\n': out.append("\\n"); break;
-      case '\r': out.append("\\r"); break;
-      case '\t': out.append("\\t"); break;
-      case '\b': out.append("\\b"); break;
-      case '\f': out.append("\\f"); break;
-      default: {
-        char buf[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xf]};
-        out.append(buf, 6);
-      }
-    }
-    start = i + 1;
-  }
-  out.append(s.data() + start, s.size() - start);
+  size_t at = out.size();
+  out.resize(at + 6 * s.size());
+  out.resize(static_cast<size_t>(write_json_escaped(out.data() + at, s) - out.data()));
 }
 
 bool valid_utf8(std::string_view s) { return simdjson::validate_utf8(s.data(), s.size()); }

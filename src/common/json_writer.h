@@ -10,6 +10,9 @@ namespace sluice {
 
 // Appends the escaped form of `s` without surrounding quotes.
 void append_json_escaped(std::string& out, std::string_view s);
+// Writes the escaped form of `s` at `out`, which must have room for 6 * s.size()
+// bytes (the longest escape, \u00XX); returns the end of what it wrote.
+char* write_json_escaped(char* out, std::string_view s);
 // Appends "s" (quoted and escaped).
 inline void append_json_string(std::string& out, std::string_view s) {
   out.push_back('"');

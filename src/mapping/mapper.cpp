@@ -2,8 +2,11 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
 #include <stdexcept>
+#include <vector>
 
+#include "common/copy_bytes.h"
 #include "common/json_writer.h"
 #include "common/uuid.h"
 
@@ -40,6 +43,15 @@ struct Mapper::State {
       n->slot = static_cast<int>(s);
     }
     values.resize(m.paths().size());
+    uses.resize(m.paths().size(), 0);
+    for (const Field& field : m.fields()) {
+      fixed_bytes += field.json_prefix.size() + 1;
+      for (const Part& part : field.parts) {
+        if (part.kind == Part::Kind::text) fixed_bytes += part.json_text.size();
+        else if (part.kind == Part::Kind::uuid) fixed_bytes += 36;
+        else ++uses[part.slot];
+      }
+    }
     plain.resize(m.paths().size(), 0);
     seen.resize(m.paths().size(), 0);
     problem.resize(m.paths().size(), Problem::missing);
@@ -121,37 +133,44 @@ struct Mapper::State {
     return {};
   }
 
+  // Writes the record's JSON into `out` (and the key field's text into `key`): into a
+  // buffer sized for the longest the record can be, without a call per piece.
   void render() {
-    out.clear();
+    size_t bound = fixed_bytes;
+    for (size_t slot = 0; slot < values.size(); ++slot)
+      bound += uses[slot] * values[slot].size() * (plain[slot] ? 1 : 6);
+    if (buffer.size() < bound) buffer.resize(std::max(bound, 2 * buffer.size()));
+    char* p = buffer.data();
     key.clear();
     const auto& fields = mapping.fields();
     for (size_t f = 0; f < fields.size(); ++f) {
       const Field& field = fields[f];
       bool is_key = static_cast<int>(f) == mapping.key_field();
-      out += field.json_prefix;
-      for (const Part& p : field.parts) {
-        switch (p.kind) {
+      p = copy_bytes(p, field.json_prefix);
+      for (const Part& part : field.parts) {
+        switch (part.kind) {
           case Part::Kind::text:
-            out += p.json_text;
-            if (is_key) key += p.text;
+            p = copy_bytes(p, part.json_text);
+            if (is_key) key += part.text;
             break;
-          case Part::Kind::path:
-            if (plain[p.slot]) out += values[p.slot];
-            else append_json_escaped(out, values[p.slot]);
-            if (is_key) key += values[p.slot];
+          case Part::Kind::path: {
+            std::string_view v = values[part.slot];
+            p = plain[part.slot] ? copy_bytes(p, v) : write_json_escaped(p, v);
+            if (is_key) key += v;
             break;
+          }
           case Part::Kind::uuid: {
-            char buf[36];
-            format_uuid(uuid_v4(), buf);
-            out.append(buf, 36);
-            if (is_key) key.append(buf, 36);
+            format_uuid(uuid_v4(), p);
+            if (is_key) key.append(p, 36);
+            p += 36;
             break;
           }
         }
       }
-      out += '"';
+      *p++ = '"';
     }
-    out += '}';
+    *p++ = '}';
+    out = std::string_view(buffer.data(), static_cast<size_t>(p - buffer.data()));
   }
 
   void begin_record() {
@@ -167,7 +186,10 @@ struct Mapper::State {
   std::vector<uint64_t> seen;  // seen[slot] == generation: filled for this record
   std::vector<Problem> problem;
   uint64_t generation = 0;
-  std::string out;
+  std::vector<char> buffer;  // render()'s output
+  std::string_view out;      // the rendered record, in `buffer`
+  size_t fixed_bytes = 1;    // of every record: prefixes, literal text, quotes, ids, '}'
+  std::vector<size_t> uses;  // uses[slot]: placeholders of the slot in all templates
   std::string key;
 };
 

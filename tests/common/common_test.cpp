@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "common/copy_bytes.h"
 #include "common/crc32c.h"
 #include "common/json_writer.h"
 #include "common/murmur2.h"
@@ -105,10 +106,28 @@ TEST(JsonWriter, FastPathAgreesWithByteByByteEscaping) {
         std::string in(len, 'a');
         in[pos] = special;
         if (pos + 1 < len) in[pos + 1] = '\xc3';  // UTF-8 lead bytes never count as special
-        std::string out;
+        std::string out = "x";
         append_json_escaped(out, in);
-        EXPECT_EQ(out, naive(in)) << len << " " << pos;
+        EXPECT_EQ(out, "x" + naive(in)) << len << " " << pos;
+        std::string buf(6 * len + 1, '#');  // the pointer form, into room for the worst case
+        char* end = write_json_escaped(buf.data(), in);
+        EXPECT_EQ(std::string(buf.data(), end), naive(in)) << len << " " << pos;
+        EXPECT_EQ(buf.back(), '#');
       }
+}
+
+TEST(CopyBytes, EverySizeUpTo80CopiesExactlyTheBytes) {
+  std::string src(100, '\0');
+  for (size_t i = 0; i < src.size(); ++i) src[i] = static_cast<char>('A' + i % 50);
+  for (size_t n = 0; n <= 80; ++n)
+    for (size_t at : {0, 1, 7}) {
+      std::string dst(100, '.');
+      char* end = copy_bytes(dst.data() + at, src.data() + 3, n);
+      ASSERT_EQ(end, dst.data() + at + n);
+      EXPECT_EQ(dst.substr(at, n), src.substr(3, n)) << n << " at " << at;
+      EXPECT_EQ(dst.substr(0, at), std::string(at, '.')) << n;
+      EXPECT_EQ(dst.substr(at + n), std::string(100 - at - n, '.')) << n << " at " << at;
+    }
 }
 
 TEST(Units, Durations) {

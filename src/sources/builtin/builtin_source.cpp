@@ -8,6 +8,7 @@
 #include <charconv>
 #include <cstring>
 
+#include "common/copy_bytes.h"
 #include "common/error.h"
 #include "common/json_writer.h"
 #include "sources/builtin/nationalities.h"
@@ -50,15 +51,15 @@ struct Nat {
   int postcode_draws, phone_draws, cell_draws, id_draws;  // random characters in each pattern
 };
 
-const char* const kAdjectives[] = {"big", "small", "purple", "orange", "green", "blue", "red", "yellow",
+constexpr std::string_view kAdjectives[] = {"big", "small", "purple", "orange", "green", "blue", "red", "yellow",
                                    "heavy", "lazy", "happy", "sad", "crazy", "silver", "golden", "black"};
-const char* const kAnimals[] = {"mouse", "cat", "swan", "bird", "butterfly", "tiger", "koala", "elephant",
+constexpr std::string_view kAnimals[] = {"mouse", "cat", "swan", "bird", "butterfly", "tiger", "koala", "elephant",
                                 "leopard", "goose", "rabbit", "frog", "fish", "peacock", "wolf", "bear"};
-const char* const kPasswords[] = {"lekker", "snowball", "hello", "dragon", "sunshine", "monkey", "letmein",
+constexpr std::string_view kPasswords[] = {"lekker", "snowball", "hello", "dragon", "sunshine", "monkey", "letmein",
                                   "shadow", "master", "qwerty", "freedom", "whatever", "trustno1", "pepper"};
 struct Tz {
-  const char* offset;
-  const char* description;
+  std::string_view offset;
+  std::string_view description;
 };
 const Tz kTimezones[] = {{"-12:00", "Eniwetok, Kwajalein"},
                          {"-10:00", "Hawaii"},
@@ -183,10 +184,7 @@ char* put_coord(char* p, Rng& rng, int range) {
   return put_2(p, frac % 100);
 }
 
-char* put(char* p, std::string_view s) {
-  std::memcpy(p, s.data(), s.size());
-  return p + s.size();
-}
+char* put(char* p, std::string_view s) { return copy_bytes(p, s); }
 
 void skip(Rng& rng, int draws) {
   for (int i = 0; i < draws; ++i) rng.next();
@@ -284,8 +282,8 @@ struct BuiltinSource::Impl {
         }
         return q;
       });
-    const char* adjective = kAdjectives[r.below(std::size(kAdjectives))];
-    const char* animal = kAnimals[r.below(std::size(kAnimals))];
+    std::string_view adjective = kAdjectives[r.below(std::size(kAdjectives))];
+    std::string_view animal = kAnimals[r.below(std::size(kAnimals))];
     uint32_t suffix = 100 + r.below(900);
     if (wanted(kUsername)) text(kUsername, [&](char* q) { return put_int(put(put(q, adjective), animal), suffix); });
     u.text[kPassword] = u.json[kPassword] = kPasswords[r.below(std::size(kPasswords))];
