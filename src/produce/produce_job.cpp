@@ -118,7 +118,7 @@ struct ProduceJob::Impl final : mapping::RecordHandler, sources::ProjectedVisito
     if (has_key) r.key = key;
     r.value = value;
     producer.send(r);
-    sent.fetch_add(1, std::memory_order_relaxed);
+    sent.store(sent.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);  // one writer: no locked add
     stats.bytes += value.size();
   }
 
@@ -261,7 +261,7 @@ struct ProduceJob::Impl final : mapping::RecordHandler, sources::ProjectedVisito
   uint64_t fetched = 0;  // the thread calling the source only
 
   std::atomic<bool> stopping{false};
-  std::atomic<uint64_t> sent{0};
+  std::atomic<uint64_t> sent{0};  // written by the mapping thread only, read by both
   std::thread fetcher;
 
   // Mapping thread only.
