@@ -119,7 +119,10 @@ class KafkaProducer : public Producer {
     }
     if (!open_ || open_->used + need > kChunkBytes) {
       send_staged();
-      open_chunk();
+      if (!open_chunk()) {  // every chunk pinned by records not yet acknowledged
+        send_one(r);
+        return;
+      }
     }
     Staged st;
     st.has_key = r.key.has_value();
@@ -148,6 +151,7 @@ class KafkaProducer : public Producer {
  private:
   static constexpr size_t kStageRecords = 1024;
   static constexpr size_t kChunkBytes = 1 << 20;
+  static constexpr size_t kMaxChunks = 64;
 
   // Staged records' bytes, which librdkafka reads until each record's delivery report
   // (no copy). A chunk holds one reference while records are added to it and one per
@@ -168,19 +172,25 @@ class KafkaProducer : public Producer {
     bool has_key = false;
   };
 
-  void open_chunk() {
+  // A chunk to stage records in, from the pool or new; false (and no open chunk) if
+  // kMaxChunks are all held by records not yet acknowledged. That bounds the memory
+  // when one partition's records wait long (its leader is down) and pin every chunk
+  // that holds one of them: records are then copied by librdkafka, one at a time.
+  bool open_chunk() {
     if (open_) release(open_);
-    {
-      std::lock_guard lk(pool_mu_);
-      if (!pool_.empty()) {
-        open_ = pool_.back();
-        pool_.pop_back();
-      } else {
-        open_ = chunks_.emplace_back(std::make_unique<Chunk>()).get();
-      }
+    open_ = nullptr;
+    std::lock_guard lk(pool_mu_);
+    if (!pool_.empty()) {
+      open_ = pool_.back();
+      pool_.pop_back();
+    } else if (chunks_.size() < kMaxChunks) {
+      open_ = chunks_.emplace_back(std::make_unique<Chunk>()).get();
+    } else {
+      return false;
     }
     open_->used = 0;
     open_->refs.store(1);
+    return true;
   }
 
   void release(Chunk* c) {
