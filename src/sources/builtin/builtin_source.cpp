@@ -207,14 +207,16 @@ constexpr std::string_view kLeafPaths[kLeafCount] = {
 constexpr uint64_t kAllLeaves = (uint64_t{1} << kLeafCount) - 1;
 
 // One generated user: every leaf's text, views into the tables or into `buf`. Leaves
-// left out of the `need` mask it was generated with are empty (their random draws
-// were still made, so the next user is the same either way).
+// left out of the `need` mask it was generated with keep the previous user's views
+// (their random draws were still made, so the next user is the same either way).
 struct User {
   std::string_view text[kLeafCount];
   std::string_view json[kLeafCount];  // the text escaped for a JSON string (only table strings differ)
   bool numeric_postcode = false;
   bool null_id = false;
-  char buf[1024];
+  // The formatted leaves: about 600 bytes at most (hashes, dates, URLs, the email of
+  // the longest names); the whole user, keys and table strings included, is < 1200.
+  char buf[2048];
 };
 
 }  // namespace
@@ -228,7 +230,7 @@ struct BuiltinSource::Impl {
   void generate(User& u, uint64_t need, Rng& r) const {
     auto wanted = [need](Leaf l) { return (need >> l) & 1; };
     char* p = u.buf;
-    // Formats one leaf with `fill(p) -> end` into the buffer, or skips `draws` draws.
+    // Formats one leaf with `fill(p) -> end` into the buffer.
     auto text = [&](Leaf l, auto&& fill) {
       char* start = p;
       p = fill(p);
