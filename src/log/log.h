@@ -117,11 +117,12 @@ class Consumer {
   // Returns up to `max` messages in offset order per partition, waiting up to
   // `timeout` when none is available. An empty result means nothing new.
   virtual std::vector<Message> poll(size_t max, std::chrono::milliseconds timeout) = 0;
-  // Durably stores the group's next offsets for these partitions. Returns true only once
-  // they survive a crash; false if the group took the partitions away meanwhile (Kafka
-  // rebalance): the new owner then replays from the last commit, which the sink's
-  // upserts make harmless. Throws FatalError if the log cannot store them.
-  virtual bool commit(const std::vector<TopicPartitionOffset>& offsets) = 0;
+  // Durably stores the group's next offsets for these partitions and returns those it
+  // stored (they survive a crash): all of them, or fewer if the group took partitions
+  // away meanwhile (Kafka rebalance; none while one is under way). A partition left out
+  // is replayed by its new owner from its last commit, which the sink's upserts make
+  // harmless. Throws FatalError if the log cannot store them.
+  virtual std::vector<TopicPartitionOffset> commit(const std::vector<TopicPartitionOffset>& offsets) = 0;
   // Called while the caller cannot take records for a while (the sink is down and the
   // batch waits): keeps the consumer a member of its group without reading more.
   // The next poll() reads on from where it stopped.

@@ -253,7 +253,7 @@ TEST_F(EmbeddedLogTest, GroupOffsetsCommitReloadAndStartPositions) {
     c->subscribe({"t"});
     auto msgs = c->poll(100, 1s);
     EXPECT_EQ(msgs.size(), 10u);
-    c->commit({{"t", 0, 3}, {"t", 1, 5}});
+    EXPECT_EQ(c->commit({{"t", 0, 3}, {"t", 1, 5}}).size(), 2u);
     EXPECT_EQ(c->committed().size(), 2u);
   }
   {

@@ -350,7 +350,7 @@ class EmbeddedConsumer : public Consumer {
     }
   }
 
-  bool commit(const std::vector<TopicPartitionOffset>& offsets) override {
+  std::vector<TopicPartitionOffset> commit(const std::vector<TopicPartitionOffset>& offsets) override {
     if (opt_.group.empty()) throw UsageError("commit() needs a consumer group");
     std::map<std::string, bool> touched;
     for (const auto& o : offsets) {
@@ -361,7 +361,7 @@ class EmbeddedConsumer : public Consumer {
       touched[o.topic] = true;
     }
     for (auto& [topic, _] : touched) groups_[topic].file->store(groups_[topic].committed);
-    return true;  // one consumer per group: partitions are never taken away
+    return offsets;  // one consumer per group: partitions are never taken away
   }
 
   std::vector<TopicPartitionOffset> committed() override {

@@ -511,29 +511,31 @@ class KafkaConsumer : public Consumer {
     rd_kafka_topic_partition_list_destroy(list);
   }
 
-  // Commits only the partitions this member still owns. A rebalance that took some
-  // away, or that is under way, makes it return false: the records stay uncommitted
-  // and their next owner replays them into the same rows.
-  bool commit(const std::vector<TopicPartitionOffset>& offsets) override {
+  // Commits only the partitions this member still owns, and returns those. A
+  // rebalance under way commits none: the records stay uncommitted and their next
+  // owner replays them into the same rows.
+  std::vector<TopicPartitionOffset> commit(const std::vector<TopicPartitionOffset>& offsets) override {
     if (group_.empty()) throw UsageError("commit() needs a consumer group");
+    std::vector<TopicPartitionOffset> stored;
     rd_kafka_topic_partition_list_t* owned = nullptr;
-    if (rd_kafka_assignment(rk_, &owned) != RD_KAFKA_RESP_ERR_NO_ERROR || !owned) return false;
+    if (rd_kafka_assignment(rk_, &owned) != RD_KAFKA_RESP_ERR_NO_ERROR || !owned) return stored;
     auto* list = rd_kafka_topic_partition_list_new(static_cast<int>(offsets.size()));
     for (const auto& o : offsets)
-      if (rd_kafka_topic_partition_list_find(owned, o.topic.c_str(), o.partition))
+      if (rd_kafka_topic_partition_list_find(owned, o.topic.c_str(), o.partition)) {
         rd_kafka_topic_partition_list_add(list, o.topic.c_str(), o.partition)->offset = o.offset;
-    bool all = list->cnt == static_cast<int>(offsets.size());
+        stored.push_back(o);
+      }
     rd_kafka_topic_partition_list_destroy(owned);
     auto err = list->cnt > 0 ? rd_kafka_commit(rk_, list, 0) : RD_KAFKA_RESP_ERR_NO_ERROR;  // synchronous
     rd_kafka_topic_partition_list_destroy(list);
     switch (err) {
-      case RD_KAFKA_RESP_ERR_NO_ERROR: return all;
+      case RD_KAFKA_RESP_ERR_NO_ERROR: return stored;
       case RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS:
       case RD_KAFKA_RESP_ERR_ILLEGAL_GENERATION:
       case RD_KAFKA_RESP_ERR_UNKNOWN_MEMBER_ID:
       case RD_KAFKA_RESP_ERR_FENCED_INSTANCE_ID:
       case RD_KAFKA_RESP_ERR__STATE:
-      case RD_KAFKA_RESP_ERR__NO_OFFSET: return false;
+      case RD_KAFKA_RESP_ERR__NO_OFFSET: return {};
       default: throw FatalError(std::string("Kafka offset commit failed: ") + rd_kafka_err2str(err));
     }
   }

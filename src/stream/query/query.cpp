@@ -226,16 +226,16 @@ struct Query::Impl {
     }
     std::vector<log::TopicPartitionOffset> offsets;
     for (auto [p, o] : next) offsets.push_back({opt.topic, p, o});
-    if (!consumer.commit(offsets)) {
+    auto stored = consumer.commit(offsets);
+    if (stored.size() < offsets.size()) {
       // The rows are in the sink; the partitions' new owner replays them into the
       // same rows (upserts), so nothing is lost or doubled.
-      spdlog::warn("batch {}: the group moved some of its partitions elsewhere before the commit; their next owner "
+      spdlog::warn("batch {}: the group moved {} of its {} partitions elsewhere before the commit; their next owner "
                    "replays those records",
-                   progress.batch_id);
-      return;
+                   progress.batch_id, offsets.size() - stored.size(), offsets.size());
     }
     std::lock_guard lk(state_mu);
-    for (auto [p, o] : next) committed_offsets[p] = o;
+    for (const auto& o : stored) committed_offsets[o.partition] = o.offset;
     progress.end_offsets = committed_offsets;
   }
 
