@@ -7,6 +7,10 @@
 #  (b) kcat -P -K '\t' -l: publishes the same N messages (sluice's key, the record's id,
 #      and the JSON document), read from a file, through librdkafka with sluice's
 #      producer settings and partitioner [sluice >= 1x kcat];
+#      The file is in the order sluice sends: each record to a random partition (a
+#      dump of the topic comes partition by partition, which would hand kcat runs of
+#      thousands of records for one partition; it is shuffled with a fixed seed);
+#  (b'') the same messages in the dump's order (partition runs), for reference;
 #  (b') the same with values only (no key), as the seed's DAG publishes, for reference;
 #  (c) the seed's way, kafka-python: one producer.send(topic, bytes) per record, then
 #      flush() (bench/kafka_python_producer.py), PY_N records [sluice >= 20x Python];
@@ -140,6 +144,9 @@ kcat -C -b "$bootstrap" -t "$prefix-payload" -e -q -f '%k\t%s\n' >"$keyed" 2>"$w
 [ "$(awk -F'\t' 'NF != 2 || length($1) != 36' "$keyed" | wc -l)" = 0 ] ||
   die "the keyed payload has lines without exactly one tab after a 36-character key"
 cut -f2- "$keyed" >"$payload"
+grouped=$work/payload-grouped.tsv
+mv "$keyed" "$grouped"
+shuf --random-source=<(yes) "$grouped" >"$keyed"
 lines=$(wc -l <"$payload"); size=$(stat -c %s "$payload")
 [ "$lines" = "$n" ] || die "the payload has $lines lines for $n records: a value holds a newline?"
 [ "$size" = $((payload_bytes + n)) ] ||
@@ -150,8 +157,8 @@ echo
 
 : >"$work/results.txt"
 for i in $(seq 1 "$reps"); do
-  ts=$prefix-sluice-$i; tk=$prefix-kcat-$i; tv=$prefix-kcatv-$i; tp=$prefix-python-$i
-  create_topic "$ts"; create_topic "$tk"; create_topic "$tv"; create_topic "$tp"
+  ts=$prefix-sluice-$i; tk=$prefix-kcat-$i; tg=$prefix-kcatg-$i; tv=$prefix-kcatv-$i; tp=$prefix-python-$i
+  create_topic "$ts"; create_topic "$tk"; create_topic "$tg"; create_topic "$tv"; create_topic "$tp"
 
   # (a) sluice: generates, formats and publishes N users.
   run "sluice-$i" sluice --topic "$ts" produce --records "$n" --rate 0 --seed 1 --json
@@ -174,6 +181,12 @@ for i in $(seq 1 "$reps"); do
   k_rate=$(rate "$n" "$k_secs"); k_mb=$(mbps "$value_bytes" "$k_secs")
   echo "(b) run $i: kcat -P -K -l:   $n records, $value_bytes bytes in $k_secs s wall = $k_rate records/s, $k_mb MB/s"
   stderr_note "kcat-$i"
+  run "kcatg-$i" kcat -P -b "$bootstrap" -t "$tg" "${kcat_settings[@]}" -K $'\t' -l "$grouped"
+  g_secs=$secs
+  check_count "$tg" "$n" "kcat (dump order) run $i"
+  g_rate=$(rate "$n" "$g_secs")
+  echo "(b'') run $i: kcat, dump order: $n records in $g_secs s wall = $g_rate records/s"
+  stderr_note "kcatg-$i"
   run "kcatv-$i" kcat -P -b "$bootstrap" -t "$tv" "${kcat_settings[@]}" -l "$payload"
   v_secs=$secs
   check_count "$tv" "$n" "kcat (values) run $i"
@@ -203,21 +216,23 @@ for i in $(seq 1 "$reps"); do
   rm -f "$work/stream-$i".sqlite*
 
   r_k=$(ratio "$s_rate" "$k_rate"); r_p=$(ratio "$s_rate" "$p_rate"); r_pi=$(ratio "$s_rate" "$p_inner")
-  r_v=$(ratio "$s_rate" "$v_rate")
-  echo "    run $i ratios: sluice/kcat ${r_k}x (values-only kcat ${r_v}x), sluice/python ${r_p}x (against Python's send+flush alone ${r_pi}x)"
-  echo "$s_rate $s_mb $k_rate $k_mb $p_rate $st_rate $r_k $r_p $p_inner $r_pi $v_rate $r_v" >>"$work/results.txt"
+  r_v=$(ratio "$s_rate" "$v_rate"); r_g=$(ratio "$s_rate" "$g_rate")
+  echo "    run $i ratios: sluice/kcat ${r_k}x (dump-order kcat ${r_g}x, values-only kcat ${r_v}x), sluice/python ${r_p}x (against Python's send+flush alone ${r_pi}x)"
+  echo "$s_rate $s_mb $k_rate $k_mb $p_rate $st_rate $r_k $r_p $p_inner $r_pi $v_rate $r_v $g_rate $r_g" >>"$work/results.txt"
 done
 
 col() { cut -d' ' -f"$1" "$work/results.txt" | median | awk -v f="$2" '{printf f, $1}'; }
 ms=$(col 1 %.0f); msm=$(col 2 %.1f); mk=$(col 3 %.0f); mkm=$(col 4 %.1f); mp=$(col 5 %.0f); mst=$(col 6 %.0f)
 mrk=$(col 7 %.2f); mrp=$(col 8 %.2f); mpi=$(col 9 %.0f); mrpi=$(col 10 %.2f); mv=$(col 11 %.0f); mrv=$(col 12 %.2f)
+mg=$(col 13 %.0f); mrg=$(col 14 %.2f)
 echo
 echo "medians of $reps runs (N=$n, Python $py_n records; load now $(cut -d' ' -f1-3 /proc/loadavg)):"
 echo "(a) sluice produce: $ms records/s, $msm MB/s [>= 200000 records/s]"
-echo "(b) kcat -P:        $mk records/s, $mkm MB/s (the same messages: key and value)"
+echo "(b) kcat -P:        $mk records/s, $mkm MB/s (the same messages: key and value, in the order sluice sends)"
+echo "(b'') kcat, dump order: $mg records/s (the same messages, partition by partition)"
 echo "(b') kcat, values:   $mv records/s (no key)"
 echo "(c) kafka-python:   $mp records/s (compression $py_comp, $py_mode; send+flush alone $mpi records/s)"
-echo "    sluice/kcat:    ${mrk}x per-run median (ratio of medians $(ratio "$ms" "$mk")x) [>= 1x]; against values-only kcat ${mrv}x"
+echo "    sluice/kcat:    ${mrk}x per-run median (ratio of medians $(ratio "$ms" "$mk")x) [>= 1x]; against dump-order kcat ${mrg}x, values-only kcat ${mrv}x"
 echo "    sluice/python:  ${mrp}x per-run median (ratio of medians $(ratio "$ms" "$mp")x) [>= 20x]"
 echo "                    against Python's send+flush alone (no start-up): ${mrpi}x per-run median"
 echo "(d) stream Kafka -> SQLite: $mst rows/s"
