@@ -40,13 +40,7 @@ inline std::string repo_root() { return std::string(SLUICE_FIXTURES) + "/../..";
 inline RunResult sh(const std::string& cmd) {
   auto dir = fs::temp_directory_path() / ("sluice_sh_" + std::to_string(::getpid()));
   fs::create_directories(dir);
-  std::string full = "(" + cmd + ") >'" + (dir / "out").string() + "' 2>'" + (dir / "err").string() + "'";
-  int status = std::system(full.c_str());
-  RunResult r;
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.out = slurp(dir / "out");
-  r.err = slurp(dir / "err");
-  return r;
+  return run_shell(cmd, dir);
 }
 
 // scripts/cassandra.sh start|stop for the node under test, in the given auth mode.

@@ -43,15 +43,7 @@ class KafkaTest : public ::testing::Test {
            " --topic " + topic_ + " --sink sqlite:" + db() + " " + args;
   }
 
-  RunResult sh(const std::string& cmd) const {
-    std::string full = "cd '" + dir_.path().string() + "' && " + cmd + " >out.txt 2>err.txt";
-    int status = std::system(full.c_str());
-    RunResult r;
-    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    r.out = slurp(dir_.path() / "out.txt");
-    r.err = slurp(dir_.path() / "err.txt");
-    return r;
-  }
+  RunResult sh(const std::string& cmd) const { return run_shell(cmd, dir_.path()); }
 
   void create_topic(int partitions) {
     auto r = sh(sluice("topics create " + topic_ + " -p " + std::to_string(partitions)));
@@ -59,26 +51,7 @@ class KafkaTest : public ::testing::Test {
   }
 
   // Every message of the test's topic, read by sluice's own Kafka consumer (no group).
-  std::vector<log::Message> read_all() const {
-    log::LogSettings s;
-    s.uri = log_uri();
-    auto l = log::open_log(s);
-    auto admin = l->admin();
-    auto desc = admin->describe_topic(topic_);
-    std::vector<log::TopicPartitionOffset> a;
-    int64_t total = 0;
-    for (auto& p : desc.partitions) {
-      a.push_back({topic_, p.partition, p.start_offset});
-      total += p.end_offset - p.start_offset;
-    }
-    auto c = l->consumer({});
-    c->assign(a);
-    std::vector<log::Message> out;
-    auto end = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    while (static_cast<int64_t>(out.size()) < total && std::chrono::steady_clock::now() < end)
-      for (auto& m : c->poll(10000, std::chrono::milliseconds(200))) out.push_back(std::move(m));
-    return out;
-  }
+  std::vector<log::Message> read_all() const { return read_topic(log_uri(), topic_, std::chrono::seconds(60)); }
 
   // The table as id -> the JSON object `sluice query --json` prints for the row.
   std::map<std::string, std::map<std::string, std::string>> table() const {

@@ -39,6 +39,19 @@ struct RunResult {
   std::string out, err;
 };
 
+// Runs a shell command in `dir`, its stdout and stderr captured in dir/out.txt and
+// dir/err.txt.
+inline RunResult run_shell(const std::string& cmd, const fs::path& dir) {
+  std::string full = "cd '" + dir.string() + "' && (" + cmd + ") >'" + (dir / "out.txt").string() + "' 2>'" +
+                     (dir / "err.txt").string() + "'";
+  int status = std::system(full.c_str());
+  RunResult r;
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.out = slurp(dir / "out.txt");
+  r.err = slurp(dir / "err.txt");
+  return r;
+}
+
 class ScratchDir {
  public:
   ScratchDir() {
@@ -62,13 +75,7 @@ class ScratchDir {
   }
 
   RunResult run(const std::string& args, const std::string& env = "") const {
-    std::string cmd = "cd '" + path_.string() + "' && " + env + " " + command(args) + " >out.txt 2>err.txt";
-    int status = std::system(cmd.c_str());
-    RunResult r;
-    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    r.out = slurp(path_ / "out.txt");
-    r.err = slurp(path_ / "err.txt");
-    return r;
+    return run_shell(env + " " + command(args), path_);
   }
 
  private:
@@ -95,10 +102,12 @@ inline std::vector<std::string> table_column(const fs::path& db, const std::stri
   return out;
 }
 
-// Every message of a topic (all partitions, from the start).
-inline std::vector<log::Message> read_topic(const ScratchDir& d, const std::string& topic) {
+// Every message of a topic of the log at `log_uri` (all partitions, from the start),
+// waiting up to `limit` for as many as the partitions' offsets say it holds.
+inline std::vector<log::Message> read_topic(const std::string& log_uri, const std::string& topic,
+                                            std::chrono::seconds limit = std::chrono::seconds(30)) {
   log::LogSettings s;
-  s.uri = d.log_uri();
+  s.uri = log_uri;
   auto l = log::open_log(s);
   auto admin = l->admin();
   if (!admin->topic_exists(topic)) return {};
@@ -112,10 +121,14 @@ inline std::vector<log::Message> read_topic(const ScratchDir& d, const std::stri
   auto c = l->consumer({});
   c->assign(a);
   std::vector<log::Message> out;
-  auto end = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  auto end = std::chrono::steady_clock::now() + limit;
   while (static_cast<int64_t>(out.size()) < total && std::chrono::steady_clock::now() < end)
     for (auto& m : c->poll(10000, std::chrono::milliseconds(50))) out.push_back(std::move(m));
   return out;
+}
+
+inline std::vector<log::Message> read_topic(const ScratchDir& d, const std::string& topic) {
+  return read_topic(d.log_uri(), topic);
 }
 
 // Starts `cmd` under /bin/sh with stdout and stderr appended to `out`.
