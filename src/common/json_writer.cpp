@@ -38,11 +38,9 @@ size_t plain_prefix(std::string_view s) {
   return first;
 }
 
-}  // namespace
-
-char* write_json_escaped(char* out, std::string_view s) {
+// write_json_escaped() for a string whose first `first` bytes need no escaping.
+char* write_escaped_from(char* out, std::string_view s, size_t first) {
   static constexpr char kHex[] = "0123456789abcdef";
-  size_t first = plain_prefix(s);
   out = copy_bytes(out, s.data(), first);
   for (size_t i = first; i < s.size(); ++i) {
     unsigned char c = static_cast<unsigned char>(s[i]);
@@ -68,14 +66,19 @@ char* write_json_escaped(char* out, std::string_view s) {
   return out;
 }
 
+}  // namespace
+
+char* write_json_escaped(char* out, std::string_view s) { return write_escaped_from(out, s, plain_prefix(s)); }
+
 void append_json_escaped(std::string& out, std::string_view s) {
-  if (plain_prefix(s) == s.size()) {  // most values need no escaping at all
+  size_t first = plain_prefix(s);
+  if (first == s.size()) {  // most values need no escaping at all
     out.append(s);
     return;
   }
   size_t at = out.size();
   out.resize(at + 6 * s.size());
-  out.resize(static_cast<size_t>(write_json_escaped(out.data() + at, s) - out.data()));
+  out.resize(static_cast<size_t>(write_escaped_from(out.data() + at, s, first) - out.data()));
 }
 
 bool valid_utf8(std::string_view s) { return simdjson::validate_utf8(s.data(), s.size()); }
