@@ -8,21 +8,15 @@
 #include <fstream>
 #include <sstream>
 
+#include "query/test_env.h"
+
 namespace {
 
 namespace fs = std::filesystem;
-
-struct Result {
-  int code = -1;
-  std::string out, err;
-};
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using sluice::testing::repo_config;
+using sluice::testing::run_shell;
+using sluice::testing::slurp;
+using Result = sluice::testing::RunResult;
 
 class CliTest : public ::testing::Test {
  protected:
@@ -36,15 +30,9 @@ class CliTest : public ::testing::Test {
 
   // Runs `sluice <args>` with the shipped config and this test's log directory.
   Result sluice(const std::string& args, const std::string& env = "") {
-    std::string config = std::string(SLUICE_FIXTURES) + "/../../config/user_automation.yaml";
-    std::string cmd = "cd '" + dir_.string() + "' && " + env + " '" + SLUICE_BINARY + "' --config '" + config +
-                      "' --log file:" + (dir_ / "log").string() + " " + args + " >out.txt 2>err.txt";
-    int status = std::system(cmd.c_str());
-    Result r;
-    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    r.out = slurp(dir_ / "out.txt");
-    r.err = slurp(dir_ / "err.txt");
-    return r;
+    return run_shell(env + " '" + SLUICE_BINARY + "' --config '" + repo_config() + "' --log file:" +
+                         (dir_ / "log").string() + " " + args,
+                     dir_);
   }
 
   fs::path dir_;
