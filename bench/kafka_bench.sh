@@ -7,10 +7,14 @@
 #  (b) kcat -P -K '\t' -l: publishes the same N messages (sluice's key, the record's id,
 #      and the JSON document), read from a file, through librdkafka with sluice's
 #      producer settings and partitioner [sluice >= 1x kcat];
-#      The file is in the order sluice sends: each record to a random partition (a
-#      dump of the topic comes partition by partition, which would hand kcat runs of
-#      thousands of records for one partition; it is shuffled with a fixed seed);
-#  (b'') the same messages in the dump's order (partition runs), for reference;
+#      The file is in the order sluice makes the records: each record to a random
+#      partition (a dump of the topic comes partition by partition, which would hand
+#      kcat runs of thousands of records for one partition; it is shuffled with a fixed
+#      seed). kcat hands lines to librdkafka one by one, in the file's order; sluice
+#      groups the up to 1,024 records it stages by partition and hands over a group at
+#      a time (src/log/kafka/kafka_log.cpp), which is part of what is measured;
+#  (b'') the same messages in the dump's order (partition runs of thousands), for
+#      reference: kcat's best case;
 #  (b') the same with values only (no key), as the seed's DAG publishes, for reference;
 #  (c) the seed's way, kafka-python: one producer.send(topic, bytes) per record, then
 #      flush() (bench/kafka_python_producer.py), PY_N records [sluice >= 20x Python];

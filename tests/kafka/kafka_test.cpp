@@ -178,6 +178,129 @@ TEST_F(KafkaTest, FullProducerQueueWaitsAndLosesNothing) {
   EXPECT_EQ(keys.size(), 30000u);
 }
 
+// sluice on the broker with a topic of its own (the test's topic name plus `suffix`).
+std::string sluice_on(const std::string& topic, const std::string& args) {
+  return "'" + std::string(SLUICE_BINARY) + "' --config '" + repo_config() + "' --log kafka://" + kafka_bootstrap() +
+         " --topic " + topic + " " + args;
+}
+
+// A generated record without its id, which the mapping draws at random on every run
+// (uuid4, as the seed's DAG): the same for the same seed and record.
+std::string without_id(const std::string& value) {
+  std::string v = value;
+  size_t at = v.find("\"id\":\"");
+  if (at != std::string::npos) v.erase(at, 6 + 36);
+  return v;
+}
+
+// The order the builtin generator makes records in for a seed, as record (without its
+// id) -> index: the records produced to a one-partition topic of an embedded log.
+std::map<std::string, size_t> generation_order(const fs::path& dir, int records, int seed) {
+  std::string log = "file:" + (dir / "order-log").string();
+  std::string bin = "'" + std::string(SLUICE_BINARY) + "' --config '" + repo_config() + "' --log " + log + " --topic order ";
+  EXPECT_EQ(run_shell(bin + "topics create order -p 1", dir).code, 0);
+  auto p = run_shell(bin + fmt::format("produce --records {} --rate 0 --seed {}", records, seed), dir);
+  EXPECT_EQ(p.code, 0) << p.err;
+  std::map<std::string, size_t> index;
+  for (const auto& m : read_topic(log, "order", std::chrono::seconds(60))) index.emplace(without_id(m.value), index.size());
+  EXPECT_EQ(index.size(), static_cast<size_t>(records));
+  return index;
+}
+
+// Within each partition, records are in the order the generator made them.
+void expect_generation_order(const std::vector<log::Message>& msgs, const std::map<std::string, size_t>& index) {
+  std::map<int32_t, size_t> last;  // partition -> index of its last record so far (+1)
+  for (const auto& m : msgs) {
+    auto it = index.find(without_id(m.value));
+    ASSERT_NE(it, index.end()) << "a record the generator did not make: " << m.value;
+    EXPECT_GT(it->second + 1, last[m.partition]) << "partition " << m.partition << " offset " << m.offset;
+    last[m.partition] = it->second + 1;
+  }
+}
+
+// sluice hands keyed records to librdkafka grouped by partition, computing each one's
+// partition with librdkafka's partitioner itself. For three partitioners: every record
+// lands where librdkafka puts the same key when it partitions (kcat, the reference),
+// once, and each partition holds its records in the order they were made, also through
+// a full producer queue.
+TEST_F(KafkaTest, GroupedSendingKeepsLibrdkafkasPartitionsAndEachPartitionsOrder) {
+  constexpr int kRecords = 20000;
+  auto index = generation_order(dir_.path(), kRecords, 7);
+  for (std::string partitioner : {"murmur2_random", "fnv1a_random", "consistent"}) {
+    SCOPED_TRACE(partitioner);
+    std::string topic = topic_ + "-" + partitioner, ref = topic + "-ref";
+    for (const auto& t : {topic, ref}) ASSERT_EQ(sh(sluice_on(t, "topics create " + t + " -p 3")).code, 0);
+    auto p = sh(sluice_on(topic, fmt::format("--set kafka.partitioner={} --set kafka.queue.buffering.max.messages=500 "
+                                             "produce --records {} --rate 0 --seed 7 --json",
+                                             partitioner, kRecords)));
+    ASSERT_EQ(p.code, 0) << p.err;
+    auto msgs = read_topic(log_uri(), topic, std::chrono::seconds(60));
+    ASSERT_EQ(msgs.size(), index.size());
+    std::string keys_file = (dir_.path() / "keys.tsv").string();
+    {
+      std::ofstream out(keys_file);
+      for (const auto& m : msgs) out << m.key.value_or("") << "\tx\n";
+    }
+    auto k = sh("kcat -P -b " + kafka_bootstrap() + " -t " + ref + " -X partitioner=" + partitioner + " -K '\t' -l '" +
+                keys_file + "' && kcat -C -b " + kafka_bootstrap() + " -t " + ref + " -e -q -f '%p %k\\n'");
+    ASSERT_EQ(k.code, 0) << k.err;
+    std::map<std::string, int32_t> where;
+    std::istringstream lines(k.out);
+    for (std::string line; std::getline(lines, line);) where[line.substr(line.find(' ') + 1)] = std::stoi(line);
+    ASSERT_EQ(where.size(), index.size());
+    std::set<std::string> keys;
+    std::set<int32_t> used;
+    for (const auto& m : msgs) {
+      keys.insert(m.key.value_or(""));
+      used.insert(m.partition);
+      EXPECT_EQ(m.partition, where[m.key.value_or("")]) << m.key.value_or("(no key)");
+    }
+    EXPECT_EQ(keys.size(), index.size()) << "a record is twice in the topic";
+    EXPECT_EQ(used.size(), 3u);
+    expect_generation_order(msgs, index);
+  }
+}
+
+// Partitions added to the topic while sluice produces: sluice reads the partition count
+// again every topic.metadata.refresh.interval.ms (1 s here), so keys move to the
+// partition of the new count, as with librdkafka's and Java's own partitioning. Every
+// record lands once, in its key's partition under the old count or the new one, each
+// partition in generation order, and the last records all under the new count.
+TEST_F(KafkaTest, AddedPartitionsTakeKeysAfterTheNextRefresh) {
+  constexpr int kRecords = 40000;  // 8 s at 5,000 records/s
+  auto index = generation_order(dir_.path(), kRecords, 11);
+  create_topic(2);
+  pid_t producer = spawn_shell(sluice(fmt::format("--set kafka.topic.metadata.refresh.interval.ms=1000 "
+                                                  "produce --records {} --rate 5000 --seed 11 --json",
+                                                  kRecords)),
+                               dir_.path() / "producer.txt");
+  ChildGuard guard{producer};
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  auto alter = sh("bash '" + repo_root() + "/scripts/kafka.sh' topics --alter --topic " + topic_ + " --partitions 4");
+  ASSERT_EQ(alter.code, 0) << alter.out << alter.err;
+  ASSERT_EQ(wait_exit(producer), 0) << slurp(dir_.path() / "producer.txt");
+  guard.pid = 0;
+  auto msgs = read_all();
+  ASSERT_EQ(msgs.size(), index.size());
+  std::set<std::string> keys;
+  size_t in_new = 0, late = 0, late_under_new = 0;
+  for (const auto& m : msgs) {
+    std::string key = m.key.value_or("");
+    keys.insert(key);
+    int32_t old_p = partition_for_key(key, 2), new_p = partition_for_key(key, 4);
+    EXPECT_TRUE(m.partition == old_p || m.partition == new_p) << key << " in partition " << m.partition;
+    if (m.partition >= 2) ++in_new;
+    if (index[without_id(m.value)] >= index.size() * 85 / 100) {
+      ++late;
+      late_under_new += m.partition == new_p;
+    }
+  }
+  EXPECT_EQ(keys.size(), index.size()) << "a record is twice in the topic";
+  EXPECT_GT(in_new, 0u) << "no record went to the added partitions";
+  EXPECT_EQ(late_under_new, late) << "the last 15% of the records were not all placed by the new partition count";
+  expect_generation_order(msgs, index);
+}
+
 TEST_F(KafkaTest, StreamWritesWhatKcatProduced) {
   create_topic(3);
   std::string file = (dir_.path() / "records.jsonl").string();

@@ -7,8 +7,10 @@
 // Defaults sluice sets unless the user overrides them: the producer is idempotent
 // (enable.idempotence=true, acks=all), lz4-compressed, lingers 5 ms, and uses
 // partitioner=murmur2_random, Java's default, so a key lands on the same partition as
-// on the embedded log. The consumer never auto-commits: offsets move only by commit(),
-// after the sink acknowledged the batch.
+// on the embedded log. Keyed records are handed to librdkafka grouped by partition,
+// picked with librdkafka's partitioner for the `partitioner` setting. The consumer
+// never auto-commits: offsets move only by commit(), after the sink acknowledged the
+// batch.
 #include <memory>
 #include <string>
 
