@@ -232,7 +232,7 @@ mg=$(col 13 %.0f); mrg=$(col 14 %.2f)
 echo
 echo "medians of $reps runs (N=$n, Python $py_n records; load now $(cut -d' ' -f1-3 /proc/loadavg)):"
 echo "(a) sluice produce: $ms records/s, $msm MB/s [>= 200000 records/s]"
-echo "(b) kcat -P:        $mk records/s, $mkm MB/s (the same messages: key and value, in the order sluice sends)"
+echo "(b) kcat -P:        $mk records/s, $mkm MB/s (the same messages: key and value, in the order sluice makes them)"
 echo "(b'') kcat, dump order: $mg records/s (the same messages, partition by partition)"
 echo "(b') kcat, values:   $mv records/s (no key)"
 echo "(c) kafka-python:   $mp records/s (compression $py_comp, $py_mode; send+flush alone $mpi records/s)"

@@ -197,12 +197,14 @@ std::string without_id(const std::string& value) {
 // id) -> index: the records produced to a one-partition topic of an embedded log.
 std::map<std::string, size_t> generation_order(const fs::path& dir, int records, int seed) {
   std::string log = "file:" + (dir / "order-log").string();
-  std::string bin = "'" + std::string(SLUICE_BINARY) + "' --config '" + repo_config() + "' --log " + log + " --topic order ";
+  std::string bin =
+      "'" + std::string(SLUICE_BINARY) + "' --config '" + repo_config() + "' --log " + log + " --topic order ";
   EXPECT_EQ(run_shell(bin + "topics create order -p 1", dir).code, 0);
   auto p = run_shell(bin + fmt::format("produce --records {} --rate 0 --seed {}", records, seed), dir);
   EXPECT_EQ(p.code, 0) << p.err;
   std::map<std::string, size_t> index;
-  for (const auto& m : read_topic(log, "order", std::chrono::seconds(60))) index.emplace(without_id(m.value), index.size());
+  for (const auto& m : read_topic(log, "order", std::chrono::seconds(60)))
+    index.emplace(without_id(m.value), index.size());
   EXPECT_EQ(index.size(), static_cast<size_t>(records));
   return index;
 }
@@ -301,18 +303,30 @@ TEST_F(KafkaTest, AddedPartitionsTakeKeysAfterTheNextRefresh) {
   expect_generation_order(msgs, index);
 }
 
+// kcat publishes the fixture's records and one that is not JSON: the stream writes the
+// records and sends the other to the dead-letter topic (its producer starts with that
+// first dead letter), with the reason in a header.
 TEST_F(KafkaTest, StreamWritesWhatKcatProduced) {
   create_topic(3);
   std::string file = (dir_.path() / "records.jsonl").string();
   {
     std::ofstream out(file);
     for (const auto& [id, json] : fixture_records()) out << json << "\n";
+    out << "not json\n";
   }
   auto k = sh("kcat -P -b " + kafka_bootstrap() + " -t " + topic_ + " -l '" + file + "'");
   ASSERT_EQ(k.code, 0) << k.err;
-  auto s = sh(sluice("stream --trigger available-now --json"));
+  std::string dlq = topic_ + "-dlq";
+  auto s = sh(sluice("--set dead_letter_topic=" + dlq + " stream --trigger available-now --json"));
   ASSERT_EQ(s.code, 0) << s.err;
+  EXPECT_NE(s.out.find("\"dead_lettered\":1,"), std::string::npos) << s.out;
   expect_fixture_rows();
+  auto dead = read_topic(log_uri(), dlq, std::chrono::seconds(60));
+  ASSERT_EQ(dead.size(), 1u);
+  EXPECT_EQ(dead[0].value, "not json");
+  bool has_reason = false;
+  for (const auto& h : dead[0].headers) has_reason |= h.key == "error.reason" && !h.value.empty();
+  EXPECT_TRUE(has_reason);
 }
 
 // The seed's DAG publishes with kafka-python, one json.dumps(...).encode('utf-8') a record.
