@@ -71,13 +71,13 @@ class KafkaProducer : public Producer {
     // Against a distant broker the queue bounds throughput to about its size per
     // round trip (10 MB / 10 ms = 1 GB/s); raise kafka.queue.buffering.max.messages then.
     conf_ = make_conf(bootstrap,
-                                      {{"enable.idempotence", "true"},
-                                       {"acks", "all"},
-                                       {"compression.type", "lz4"},
-                                       {"linger.ms", "5"},
-                                       {"partitioner", "murmur2_random"},
-                                       {"queue.buffering.max.messages", "20000"}},
-                                      s.kafka);
+                      {{"enable.idempotence", "true"},
+                       {"acks", "all"},
+                       {"compression.type", "lz4"},
+                       {"linger.ms", "5"},
+                       {"partitioner", "murmur2_random"},
+                       {"queue.buffering.max.messages", "20000"}},
+                      s.kafka);
     partitioner_ = keyed_partitioner(conf_value(conf_, "partitioner"));
     refresh_every_ = std::chrono::milliseconds(std::stoll(conf_value(conf_, "topic.metadata.refresh.interval.ms")));
     rd_kafka_conf_set_opaque(conf_, this);
