@@ -55,12 +55,15 @@ if [ "${SLUICE_SKIP_SANITIZERS:-0}" != 1 ]; then
   bash scripts/kafka.sh stop
   trap - EXIT
 
+  # librdkafka starts its threads with C11 thrd_create, which TSan does not intercept:
+  # a librdkafka thread crashes in TSan's allocator, so the Kafka producer stays out.
   step "concurrent parts under TSan (log, produce, query, CQL client)"
   cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSLUICE_BENCH=OFF \
     -DSLUICE_SANITIZE=thread >/dev/null
   ninja -C build-tsan -j "$jobs" test_log test_produce test_query test_cassandra sluice
   (cd build-tsan && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -j "$jobs" --timeout 900 \
-    -R '^test_(log|produce)\.|^test_query\.QueryTest\.|^test_cassandra\.(Connection|Session|CassandraSink)\.')
+    -R '^test_(log|produce)\.|^test_query\.QueryTest\.|^test_cassandra\.(Connection|Session|CassandraSink)\.' \
+    -E '^test_log\.KafkaProducerTest\.')
 fi
 
 step "fuzz targets (${FUZZ_SECONDS:-20} s each)"

@@ -194,6 +194,11 @@ class KafkaProducer : public Producer {
     } else if (chunks_.size() < kMaxChunks) {
       open_ = chunks_.emplace_back(std::make_unique<Chunk>()).get();
     } else {
+      if (!warned_pinned_)
+        spdlog::warn("Kafka producer: {} MiB of records wait for their delivery reports; further records are copied "
+                     "into librdkafka's queue one at a time until some are acknowledged",
+                     kMaxChunks * kChunkBytes >> 20);
+      warned_pinned_ = true;
       return false;
     }
     open_->used = 0;
@@ -492,6 +497,7 @@ class KafkaProducer : public Producer {
   std::vector<std::unique_ptr<Chunk>> chunks_;  // every chunk; freed after rd_kafka_destroy
   std::atomic<uint64_t> acked_{0}, failed_{0};
   std::atomic<bool> warned_full_{false};
+  bool warned_pinned_ = false;  // said once that every chunk is held
   std::atomic<bool> unreachable_flag_{false};
   std::mutex mu_;  // guards last_error and unreachable_
   std::string last_error;
