@@ -282,7 +282,7 @@ class KafkaProducer : public Producer {
       if (!st.has_key) return 0;
     auto now = Clock::now();
     if (now >= cur_->refresh_at) {
-      read_partition_count(*cur_);
+      read_partition_count(*cur_, std::chrono::seconds(1));  // the producer waits meanwhile
       cur_->refresh_at = now + (cur_->partitions > 0 ? refresh_every_ : std::chrono::milliseconds(10'000));
     }
     return cur_->partitions;
@@ -399,16 +399,16 @@ class KafkaProducer : public Producer {
     TopicState t;
     t.rkt = rd_kafka_topic_new(rk_, topic.c_str(), nullptr);
     if (!t.rkt) fail(rd_kafka_last_error());
-    read_partition_count(t);
+    read_partition_count(t, std::chrono::seconds(5));
     t.refresh_at = Clock::now() + (t.partitions > 0 ? refresh_every_ : std::chrono::milliseconds(10'000));
     return topics_.emplace(topic, t).first->second;
   }
 
   // Asks the broker for the topic's partitions (librdkafka's own view is updated by
-  // the answer too); on failure the count stays as it was.
-  void read_partition_count(TopicState& t) {
+  // the answer too), waiting up to `timeout`; on failure the count stays as it was.
+  void read_partition_count(TopicState& t, std::chrono::milliseconds timeout) {
     const rd_kafka_metadata_t* md = nullptr;
-    if (rd_kafka_metadata(rk_, 0, t.rkt, &md, 5000) != RD_KAFKA_RESP_ERR_NO_ERROR) return;
+    if (rd_kafka_metadata(rk_, 0, t.rkt, &md, static_cast<int>(timeout.count())) != RD_KAFKA_RESP_ERR_NO_ERROR) return;
     if (md->topic_cnt == 1 && !md->topics[0].err && md->topics[0].partition_cnt > 0)
       t.partitions = md->topics[0].partition_cnt;
     rd_kafka_metadata_destroy(md);
