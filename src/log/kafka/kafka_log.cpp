@@ -9,7 +9,6 @@
 #include <deque>
 #include <mutex>
 #include <optional>
-#include <set>
 
 #include "common/error.h"
 
@@ -110,7 +109,6 @@ class KafkaProducer : public Producer {
       send_staged();
       topic_.assign(r.topic);
       cur_ = &topic_state(topic_);
-      rkt_ = cur_->rkt;
     }
     if (!r.headers.empty() || r.partition >= 0 || r.timestamp_ms > 0) {
       send_staged();
@@ -240,31 +238,34 @@ class KafkaProducer : public Producer {
   bool send_staged(std::optional<Clock::time_point> deadline = std::nullopt) {
     if (staged_.empty()) return true;
     const size_t n = staged_.size();
-    batch_.assign(n, rd_kafka_message_t{});
+    // parts == 0: librdkafka partitions them, one group in the order staged.
     const int32_t parts = grouping_partitions();
-    if (parts == 0) {  // librdkafka partitions them, in the order staged
-      for (size_t i = 0; i < n; ++i) fill(batch_[i], staged_[i]);
-      size_t done = produce_run(RD_KAFKA_PARTITION_UA, 0, n, deadline);
-      staged_.erase(staged_.begin(), staged_.begin() + static_cast<std::ptrdiff_t>(done));
-      return staged_.empty();
-    }
-    // A stable counting sort of the staged records by partition into batch_.
+    const size_t groups = parts > 0 ? static_cast<size_t>(parts) : 1;
+    // A stable counting sort of the staged records by partition into batch_:
+    // batch_[at] holds staged_[order_[at]], and once sorted group g ends at
+    // group_end_[g] (and starts where g - 1 ends).
     part_of_.resize(n);
-    group_end_.assign(static_cast<size_t>(parts) + 1, 0);
+    group_end_.assign(groups + 1, 0);
     for (size_t i = 0; i < n; ++i) {
       const Staged& st = staged_[i];
-      part_of_[i] = partitioner_(rkt_, open_->bytes.get() + st.key_at, st.key_len, parts, nullptr, nullptr);
+      part_of_[i] =
+          parts > 0 ? partitioner_(cur_->rkt, open_->bytes.get() + st.key_at, st.key_len, parts, nullptr, nullptr) : 0;
       ++group_end_[static_cast<size_t>(part_of_[i]) + 1];
     }
-    for (size_t p = 1; p <= static_cast<size_t>(parts); ++p) group_end_[p] += group_end_[p - 1];
-    for (size_t i = 0; i < n; ++i) fill(batch_[group_end_[static_cast<size_t>(part_of_[i])]++], staged_[i]);
-    // group_end_[p] is now where partition p's group ends; it starts where p-1's ends.
+    for (size_t g = 1; g <= groups; ++g) group_end_[g] += group_end_[g - 1];
+    batch_.assign(n, rd_kafka_message_t{});
+    order_.resize(n);
+    for (size_t i = 0; i < n; ++i) {
+      size_t at = group_end_[static_cast<size_t>(part_of_[i])]++;
+      order_[at] = i;
+      fill(batch_[at], staged_[i]);
+    }
     left_.clear();
     size_t begin = 0;
-    for (int32_t p = 0; p < parts; ++p) {
-      size_t end = group_end_[static_cast<size_t>(p)];
-      size_t done = produce_run(p, begin, end, deadline);
-      for (size_t i = done; i < end; ++i) left_.push_back(unfill(batch_[i]));
+    for (size_t g = 0; g < groups; ++g) {
+      size_t end = group_end_[g];
+      int32_t partition = parts > 0 ? static_cast<int32_t>(g) : RD_KAFKA_PARTITION_UA;
+      for (size_t i = produce_run(partition, begin, end, deadline); i < end; ++i) left_.push_back(staged_[order_[i]]);
       begin = end;
     }
     staged_.swap(left_);
@@ -298,18 +299,6 @@ class KafkaProducer : public Producer {
     m._private = open_;  // the delivery report's msg_opaque
   }
 
-  Staged unfill(const rd_kafka_message_t& m) const {
-    Staged st;
-    st.value_at = static_cast<size_t>(static_cast<const char*>(m.payload) - open_->bytes.get());
-    st.value_len = m.len;
-    st.has_key = m.key != nullptr;
-    if (st.has_key) {
-      st.key_at = static_cast<size_t>(static_cast<const char*>(m.key) - open_->bytes.get());
-      st.key_len = m.key_len;
-    }
-    return st;
-  }
-
   // Hands batch_[begin, end) to librdkafka for `partition` (or RD_KAFKA_PARTITION_UA),
   // in order, waiting while its queue is full until `deadline`. Returns where the
   // records it took end.
@@ -317,7 +306,7 @@ class KafkaProducer : public Producer {
     std::optional<Clock::time_point> waiting_since;
     size_t done = begin;
     while (done < end) {
-      int good = rd_kafka_produce_batch(rkt_, partition, 0, batch_.data() + done, static_cast<int>(end - done));
+      int good = rd_kafka_produce_batch(cur_->rkt, partition, 0, batch_.data() + done, static_cast<int>(end - done));
       // Before any poll can serve their delivery reports.
       if (good > 0) open_->refs.fetch_add(static_cast<uint32_t>(good), std::memory_order_relaxed);
       // Once the queue is full, every later record of the call fails with
@@ -329,7 +318,7 @@ class KafkaProducer : public Producer {
           // librdkafka knows fewer partitions than the count read (it has not seen
           // the added ones yet): it partitions this record itself.
           m.err = RD_KAFKA_RESP_ERR_NO_ERROR;
-          if (rd_kafka_produce_batch(rkt_, RD_KAFKA_PARTITION_UA, 0, &m, 1) == 1) {
+          if (rd_kafka_produce_batch(cur_->rkt, RD_KAFKA_PARTITION_UA, 0, &m, 1) == 1) {
             open_->refs.fetch_add(1, std::memory_order_relaxed);
             continue;
           }
@@ -367,7 +356,7 @@ class KafkaProducer : public Producer {
     std::optional<Clock::time_point> waiting_since;
     while (true) {
       rd_kafka_resp_err_t err = rd_kafka_producev(
-          rk_, RD_KAFKA_V_RKT(rkt_), RD_KAFKA_V_PARTITION(partition), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+          rk_, RD_KAFKA_V_RKT(cur_->rkt), RD_KAFKA_V_PARTITION(partition), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
           RD_KAFKA_V_VALUE(value, value_len), RD_KAFKA_V_KEY(key, key_len), RD_KAFKA_V_TIMESTAMP(timestamp),
           RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_END);
       if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return;  // librdkafka owns the headers now
@@ -484,12 +473,12 @@ class KafkaProducer : public Producer {
   std::chrono::milliseconds refresh_every_{300'000};
   std::string topic_;                  // of the last record sent
   TopicState* cur_ = nullptr;          // topic_'s
-  rd_kafka_topic_t* rkt_ = nullptr;    // topic_'s handle
   std::map<std::string, TopicState> topics_;
   std::vector<Staged> staged_;  // records not yet handed to librdkafka, their bytes in open_
   std::vector<Staged> left_;    // those send_staged() could not hand over
   std::vector<rd_kafka_message_t> batch_;
-  std::vector<int32_t> part_of_;    // each staged record's partition
+  std::vector<int32_t> part_of_;    // each staged record's group (its partition, or 0)
+  std::vector<size_t> order_;       // order_[at]: the staged record in batch_[at]
   std::vector<size_t> group_end_;   // where each partition's records end in batch_
   Chunk* open_ = nullptr;
   std::mutex pool_mu_;  // guards pool_: delivery reports release chunks
