@@ -81,26 +81,23 @@ const Tz kTimezones[] = {{"-12:00", "Eniwetok, Kwajalein"},
 constexpr char kHex[] = "0123456789abcdef";
 constexpr char kAlnum[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
+Text make_text(std::string_view native, std::string_view ascii = {}) {
+  Text t;
+  t.text = std::string(native);
+  append_json_escaped(t.json, native);
+  t.ascii = std::string(ascii);
+  return t;
+}
+
 std::vector<Text> texts(const std::vector<builtin::Name>& names) {
   std::vector<Text> out;
-  for (const auto& n : names) {
-    Text t;
-    t.text = std::string(n.native);
-    append_json_escaped(t.json, n.native);
-    t.ascii = std::string(n.ascii);
-    out.push_back(std::move(t));
-  }
+  for (const auto& n : names) out.push_back(make_text(n.native, n.ascii));
   return out;
 }
 
 std::vector<Text> texts(const std::vector<std::string_view>& items) {
   std::vector<Text> out;
-  for (auto s : items) {
-    Text t;
-    t.text = std::string(s);
-    append_json_escaped(t.json, s);
-    out.push_back(std::move(t));
-  }
+  for (auto s : items) out.push_back(make_text(s));
   return out;
 }
 
@@ -162,6 +159,9 @@ char* put_pattern(char* p, std::string_view pattern, Rng& rng, bool no_leading_z
   }
   return p;
 }
+
+// The random draws put_hex() makes for `n` digits (16 a draw).
+constexpr int hex_draws(size_t n) { return static_cast<int>((n + 15) / 16); }
 
 char* put_hex(char* p, size_t n, Rng& rng) {
   uint64_t bits = 0;
@@ -236,6 +236,12 @@ struct BuiltinSource::Impl {
       p = fill(p);
       u.text[l] = u.json[l] = std::string_view(start, static_cast<size_t>(p - start));
     };
+    // Formats a leaf drawn at random if it is wanted; else makes its `draws` draws
+    // anyway, so that the leaves and users after it are the same either way.
+    auto drawn = [&](Leaf l, int draws, auto&& fill) {
+      if (wanted(l)) text(l, fill);
+      else skip(r, draws);
+    };
     auto table = [&](Leaf l, const Text& t) {
       u.text[l] = t.text;
       u.json[l] = t.json;
@@ -256,14 +262,10 @@ struct BuiltinSource::Impl {
     table(kState, n.states[r.below(static_cast<uint32_t>(n.states.size()))]);
     table(kCountry, n.country);
     u.numeric_postcode = n.src->numeric_postcode;
-    if (wanted(kPostcode))
-      text(kPostcode, [&](char* q) { return put_pattern(q, n.src->postcode, r, n.src->numeric_postcode); });
-    else
-      skip(r, n.postcode_draws);
-    if (wanted(kLatitude)) text(kLatitude, [&](char* q) { return put_coord(q, r, 90); });
-    else skip(r, 1);
-    if (wanted(kLongitude)) text(kLongitude, [&](char* q) { return put_coord(q, r, 180); });
-    else skip(r, 1);
+    drawn(kPostcode, n.postcode_draws,
+          [&](char* q) { return put_pattern(q, n.src->postcode, r, n.src->numeric_postcode); });
+    drawn(kLatitude, 1, [&](char* q) { return put_coord(q, r, 90); });
+    drawn(kLongitude, 1, [&](char* q) { return put_coord(q, r, 180); });
     const Tz& tz = kTimezones[r.below(std::size(kTimezones))];
     u.text[kTzOffset] = u.json[kTzOffset] = tz.offset;
     u.text[kTzDescription] = u.json[kTzDescription] = tz.description;
@@ -289,19 +291,14 @@ struct BuiltinSource::Impl {
     uint32_t suffix = 100 + r.below(900);
     if (wanted(kUsername)) text(kUsername, [&](char* q) { return put_int(put(put(q, adjective), animal), suffix); });
     u.text[kPassword] = u.json[kPassword] = kPasswords[r.below(std::size(kPasswords))];
-    if (wanted(kSalt))
-      text(kSalt, [&](char* q) {
-        for (int i = 0; i < 8; ++i) *q++ = kAlnum[r.below(sizeof kAlnum - 1)];
-        return q;
-      });
-    else
-      skip(r, 8);
-    if (wanted(kMd5)) text(kMd5, [&](char* q) { return put_hex(q, 32, r); });
-    else skip(r, 2);
-    if (wanted(kSha1)) text(kSha1, [&](char* q) { return put_hex(q, 40, r); });
-    else skip(r, 3);
-    if (wanted(kSha256)) text(kSha256, [&](char* q) { return put_hex(q, 64, r); });
-    else skip(r, 4);
+    constexpr int kSaltChars = 8;  // a draw each
+    drawn(kSalt, kSaltChars, [&](char* q) {
+      for (int i = 0; i < kSaltChars; ++i) *q++ = kAlnum[r.below(sizeof kAlnum - 1)];
+      return q;
+    });
+    drawn(kMd5, hex_draws(32), [&](char* q) { return put_hex(q, 32, r); });
+    drawn(kSha1, hex_draws(40), [&](char* q) { return put_hex(q, 40, r); });
+    drawn(kSha256, hex_draws(64), [&](char* q) { return put_hex(q, 64, r); });
     // Born 1945..2006; registered 2002..2025, after turning 16 at the earliest.
     int64_t dob = r.between(-786'240'000'000, 1'136'073'600'000);
     int64_t reg_from = std::max<int64_t>(1'009'843'200'000, dob + 16 * 365 * kMsPerDay);
@@ -310,15 +307,12 @@ struct BuiltinSource::Impl {
     if (wanted(kDobAge)) text(kDobAge, [&](char* q) { return put_int(q, age_at_reference(dob)); });
     if (wanted(kRegistered)) text(kRegistered, [&](char* q) { return put_iso(q, reg); });
     if (wanted(kRegisteredAge)) text(kRegisteredAge, [&](char* q) { return put_int(q, age_at_reference(reg)); });
-    if (wanted(kPhone)) text(kPhone, [&](char* q) { return put_pattern(q, n.src->phone, r); });
-    else skip(r, n.phone_draws);
-    if (wanted(kCell)) text(kCell, [&](char* q) { return put_pattern(q, n.src->cell, r); });
-    else skip(r, n.cell_draws);
+    drawn(kPhone, n.phone_draws, [&](char* q) { return put_pattern(q, n.src->phone, r); });
+    drawn(kCell, n.cell_draws, [&](char* q) { return put_pattern(q, n.src->cell, r); });
     u.text[kIdName] = u.json[kIdName] = n.src->id_name;
     u.null_id = n.src->id_pattern.empty();
     if (u.null_id) u.text[kIdValue] = u.json[kIdValue] = {};
-    else if (wanted(kIdValue)) text(kIdValue, [&](char* q) { return put_pattern(q, n.src->id_pattern, r); });
-    else skip(r, n.id_draws);
+    else drawn(kIdValue, n.id_draws, [&](char* q) { return put_pattern(q, n.src->id_pattern, r); });
     std::string_view who = male ? "men/" : "women/";
     uint32_t picture = r.below(100);
     auto portrait = [&](Leaf l, std::string_view size) {
@@ -516,7 +510,7 @@ BuiltinSource::BuiltinSource(BuiltinSourceOptions o) : impl_(new Impl), max_reco
     Nat nat;
     nat.src = &n;
     nat.code = std::string(n.code);
-    nat.country = texts(std::vector<std::string_view>{n.country})[0];
+    nat.country = make_text(n.country);
     nat.postcode_draws = random_chars(n.postcode);
     nat.phone_draws = random_chars(n.phone);
     nat.cell_draws = random_chars(n.cell);
