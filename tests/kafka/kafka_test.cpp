@@ -25,6 +25,13 @@ std::string kafka_bootstrap() {
 
 std::string repo_root() { return std::string(SLUICE_FIXTURES) + "/../.."; }
 
+// The sluice command line for `args` with the shipped config, on the log at `log_uri`
+// and `topic`.
+std::string sluice_cmd(const std::string& log_uri, const std::string& topic, const std::string& args) {
+  return "'" + std::string(SLUICE_BINARY) + "' --config '" + repo_config() + "' --log " + log_uri + " --topic " +
+         topic + " " + args;
+}
+
 class KafkaTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -39,8 +46,7 @@ class KafkaTest : public ::testing::Test {
 
   // sluice on the broker, this test's topic and a scratch SQLite file.
   std::string sluice(const std::string& args) const {
-    return "'" + std::string(SLUICE_BINARY) + "' --config '" + repo_config() + "' --log " + log_uri() +
-           " --topic " + topic_ + " --sink sqlite:" + db() + " " + args;
+    return sluice_cmd(log_uri(), topic_, "--sink sqlite:" + db() + " " + args);
   }
 
   RunResult sh(const std::string& cmd) const { return run_shell(cmd, dir_.path()); }
@@ -178,12 +184,6 @@ TEST_F(KafkaTest, FullProducerQueueWaitsAndLosesNothing) {
   EXPECT_EQ(keys.size(), 30000u);
 }
 
-// sluice on the broker with a topic of its own (the test's topic name plus `suffix`).
-std::string sluice_on(const std::string& topic, const std::string& args) {
-  return "'" + std::string(SLUICE_BINARY) + "' --config '" + repo_config() + "' --log kafka://" + kafka_bootstrap() +
-         " --topic " + topic + " " + args;
-}
-
 // A generated record without its id, which the mapping draws at random on every run
 // (uuid4, as the seed's DAG): the same for the same seed and record.
 std::string without_id(const std::string& value) {
@@ -197,10 +197,9 @@ std::string without_id(const std::string& value) {
 // id) -> index: the records produced to a one-partition topic of an embedded log.
 std::map<std::string, size_t> generation_order(const fs::path& dir, int records, int seed) {
   std::string log = "file:" + (dir / "order-log").string();
-  std::string bin =
-      "'" + std::string(SLUICE_BINARY) + "' --config '" + repo_config() + "' --log " + log + " --topic order ";
-  EXPECT_EQ(run_shell(bin + "topics create order -p 1", dir).code, 0);
-  auto p = run_shell(bin + fmt::format("produce --records {} --rate 0 --seed {}", records, seed), dir);
+  EXPECT_EQ(run_shell(sluice_cmd(log, "order", "topics create order -p 1"), dir).code, 0);
+  auto p =
+      run_shell(sluice_cmd(log, "order", fmt::format("produce --records {} --rate 0 --seed {}", records, seed)), dir);
   EXPECT_EQ(p.code, 0) << p.err;
   std::map<std::string, size_t> index;
   for (const auto& m : read_topic(log, "order", std::chrono::seconds(60)))
@@ -231,10 +230,11 @@ TEST_F(KafkaTest, GroupedSendingKeepsLibrdkafkasPartitionsAndEachPartitionsOrder
   for (std::string partitioner : {"murmur2_random", "fnv1a_random", "consistent"}) {
     SCOPED_TRACE(partitioner);
     std::string topic = topic_ + "-" + partitioner, ref = topic + "-ref";
-    for (const auto& t : {topic, ref}) ASSERT_EQ(sh(sluice_on(t, "topics create " + t + " -p 3")).code, 0);
-    auto p = sh(sluice_on(topic, fmt::format("--set kafka.partitioner={} --set kafka.queue.buffering.max.messages=500 "
-                                             "produce --records {} --rate 0 --seed 7 --json",
-                                             partitioner, kRecords)));
+    for (const auto& t : {topic, ref}) ASSERT_EQ(sh(sluice_cmd(log_uri(), t, "topics create " + t + " -p 3")).code, 0);
+    auto p = sh(sluice_cmd(log_uri(), topic,
+                           fmt::format("--set kafka.partitioner={} --set kafka.queue.buffering.max.messages=500 "
+                                       "produce --records {} --rate 0 --seed 7 --json",
+                                       partitioner, kRecords)));
     ASSERT_EQ(p.code, 0) << p.err;
     auto msgs = read_topic(log_uri(), topic, std::chrono::seconds(60));
     ASSERT_EQ(msgs.size(), index.size());
