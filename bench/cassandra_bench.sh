@@ -17,14 +17,15 @@
 #
 # Needs Cassandra on 127.0.0.1:9042 (`bash scripts/cassandra.sh start`; started here if
 # it is not running, and then stopped at the end) and `pip install cassandra-driver`.
-# SLUICE_BIN picks the binary (default build/sluice; the variable does not reach sluice).
+# CASSANDRA_BENCH_BIN picks the binary (default build/sluice).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 reps=${REPS:-3}
 n=${N:-200000}
 conc=${CONCURRENCY:-256}
 lat_rows=${LAT_ROWS:-50000}
-bin=${SLUICE_BIN:-$PWD/build/sluice}
+bin=${CASSANDRA_BENCH_BIN:-$PWD/build/sluice}
 cfg=$PWD/config/user_automation.yaml
 work=$(mktemp -d "${TMPDIR:-/tmp}/bench-cassandra.XXXXXX")
 started=0
@@ -33,12 +34,10 @@ cleanup() {
   if [ "$started" = 1 ]; then bash scripts/cassandra.sh stop >/dev/null; fi
 }
 trap cleanup EXIT
-# sluice reads every SLUICE_* variable as a config override: SLUICE_BIN must not reach it.
-unset SLUICE_BIN
 
 python3 -c 'import cassandra' 2>/dev/null || { echo "needs the Python driver: pip install cassandra-driver" >&2; exit 1; }
 if ! bash scripts/cassandra.sh status >/dev/null 2>&1; then
-  SLUICE_CASSANDRA_AUTH=0 bash scripts/cassandra.sh start
+  CASSANDRA_SH_AUTH=0 bash scripts/cassandra.sh start
   started=1
 fi
 
@@ -95,9 +94,6 @@ elif mode == "latency":  # the same window, timing each request
     print(json.dumps({"p50_ms": 1000 * lat[len(lat) // 2], "p99_ms": 1000 * lat[int(len(lat) * 0.99)]}, separators=(",", ":")))
 cluster.shutdown()
 EOF
-
-median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
-field() { grep -o "\"$1\":[0-9.e+-]*" | head -1 | cut -d: -f2; }
 
 echo "pre-filling $n records and exporting them as JSONL..."
 "$bin" --config "$cfg" --log "file:$work/log" produce --records "$n" --rate 0 --seed 1 --json >/dev/null 2>&1

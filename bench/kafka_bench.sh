@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Produce throughput to a real Kafka broker (scripts/kafka.sh, Apache Kafka 4.3.1, KRaft,
-# 127.0.0.1:${SLUICE_KAFKA_PORT:-19092}), sluice against two other clients, and the
+# 127.0.0.1:${KAFKA_SH_PORT:-19092}), sluice against two other clients, and the
 # stream from Kafka into SQLite (targets in brackets):
 #  (a) `sluice produce --records N --rate 0 --seed 1`: generates, formats and publishes
 #      N builtin users [>= 200,000 records/s, wall clock];
@@ -40,12 +40,13 @@
 # kbench-<time>-<pid>-) and the scratch dir are removed at exit; the broker keeps running.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 reps=${REPS:-5}
 n=${N:-500000}
 py_n=${PY_N:-$((n / 10))}
 cmd_timeout=${TIMEOUT:-600}
 py_mode=${PY_MODE:-bytes}
-bootstrap=127.0.0.1:${SLUICE_KAFKA_PORT:-19092}
+bootstrap=127.0.0.1:${KAFKA_SH_PORT:-19092}
 bin=$PWD/build/sluice
 cfg=$PWD/config/user_automation.yaml
 prefix=kbench-$(date +%s)-$$
@@ -72,8 +73,6 @@ trap cleanup EXIT
 cp "$bin" "$work/sluice" && "$work/sluice" --version >/dev/null 2>&1 || die "cannot copy a working $bin (being rebuilt?)"
 bin=$work/sluice
 
-median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
-field() { grep -o "\"$1\":[0-9.]*" | head -1 | cut -d: -f2; }
 now() { date +%s.%N; }
 sub() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.3f", a - b}'; }
 rate() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.0f", a / b}'; }

@@ -10,15 +10,13 @@
 # Each is repeated REPS times (default 5); medians are printed last.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 reps=${REPS:-5}
 n=${N:-2000000}
 bin=$PWD/build/sluice
 cfg=$PWD/config/user_automation.yaml
 work=$(mktemp -d "$PWD/build/bench-pipeline.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-
-median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
-field() { grep -o "\"$1\":[0-9.]*" | head -1 | cut -d: -f2; }
 
 echo "pre-filling $n records..."
 "$bin" --config "$cfg" --log "file:$work/log" produce --records "$n" --rate 0 --seed 1 --json >/dev/null 2>&1
@@ -30,7 +28,7 @@ for i in $(seq 1 "$reps"); do
     stream --trigger available-now --group "bench$i" --json >"$work/out" 2>/dev/null
   rows=$(field written_rows <"$work/out"); secs=$(field elapsed_s <"$work/out")
   raw_rate() {  # rows per transaction
-    (cd "$work" && SLUICE_BENCH_ROWS=$n SLUICE_BENCH_TXN_ROWS=$1 "$OLDPWD/build/bench/sqlite_bench" \
+    (cd "$work" && SQLITE_BENCH_ROWS=$n SQLITE_BENCH_TXN_ROWS=$1 "$OLDPWD/build/bench/sqlite_bench" \
       --benchmark_filter='RawUpsert16ByteKeys/' --benchmark_format=json 2>/dev/null |
       grep -o '"items_per_second": [0-9.e+]*' | head -1 | awk '{printf "%.0f", $2}')
   }

@@ -10,7 +10,7 @@
 
 #include <filesystem>
 
-#include "log/log.h"
+#include "log/factory/open_log.h"
 #include "mapping/mapper.h"
 #include "produce/produce_job.h"
 #include "sources/builtin/builtin_source.h"

@@ -23,16 +23,16 @@ namespace {
 using namespace sluice;
 namespace fs = std::filesystem;
 
-// Rows per run: SLUICE_BENCH_ROWS (bench/pipeline_bench.sh sets it to the stream's
+// Rows per run: SQLITE_BENCH_ROWS (bench/pipeline_bench.sh sets it to the stream's
 // record count, so that both fill a table of the same size).
 const size_t kRows = [] {
-  const char* env = std::getenv("SLUICE_BENCH_ROWS");
+  const char* env = std::getenv("SQLITE_BENCH_ROWS");
   return env ? static_cast<size_t>(std::strtoull(env, nullptr, 10)) : size_t{400'000};
 }();
-// Rows per transaction: SLUICE_BENCH_TXN_ROWS (bench/pipeline_bench.sh sets it to the
+// Rows per transaction: SQLITE_BENCH_TXN_ROWS (bench/pipeline_bench.sh sets it to the
 // stream's micro-batch size, since the stream commits one transaction per batch).
 const size_t kTxn = [] {
-  const char* env = std::getenv("SLUICE_BENCH_TXN_ROWS");
+  const char* env = std::getenv("SQLITE_BENCH_TXN_ROWS");
   return env ? static_cast<size_t>(std::strtoull(env, nullptr, 10)) : size_t{100'000};
 }();
 
@@ -43,9 +43,9 @@ const std::vector<std::pair<std::string, std::string>> kColumns = {
 
 // Records as the produce task publishes them, parsed into rows once.
 struct Data {
-  stream::Schema schema = stream::Schema::from_config("users", kColumns);
+  table::Schema schema = table::Schema::from_config("users", kColumns);
   std::deque<std::string> values;
-  std::vector<stream::Row> rows;
+  std::vector<table::Row> rows;
   stream::Arena arena;
   Data() {
     std::vector<std::pair<std::string, std::string>> fields = {
@@ -152,7 +152,7 @@ void BM_SqliteSinkWrite(benchmark::State& state) {
     sink.ensure_schema();
     state.ResumeTiming();
     for (size_t start = 0; start < d.rows.size(); start += kTxn)
-      sink.write(std::span<const stream::Row>(d.rows.data() + start, std::min(kTxn, d.rows.size() - start)));
+      sink.write(std::span<const table::Row>(d.rows.data() + start, std::min(kTxn, d.rows.size() - start)));
     rows += d.rows.size();
   }
   state.SetItemsProcessed(static_cast<int64_t>(rows));
@@ -163,7 +163,7 @@ void BM_RowParse(benchmark::State& state) {
   const Data& d = data();
   stream::RowParser parser(d.schema, 1 << 20);
   stream::Arena arena;
-  stream::Row row;
+  table::Row row;
   uint64_t n = 0;
   for (auto _ : state) {
     arena.reset();

@@ -1,9 +1,19 @@
 #!/usr/bin/env bash
-# Installs the build dependencies (scripts/setup.sh) and builds sluice into build/.
-# Usage: scripts/build.sh [extra cmake -D options]
+# Installs the build dependencies (scripts/setup.sh) and builds sluice into build/
+# (CMakePresets.json's "default": RelWithDebInfo).
+# Usage: scripts/build.sh [TARGET...] [-DNAME=VALUE...]
+#   TARGETs are ninja targets, by default all of them (sluice, the tests, the benchmarks):
+#   scripts/build.sh sluice builds the binary alone. -D options go to cmake.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib/cmake.sh
 bash scripts/setup.sh
-jobs=$(nproc 2>/dev/null || echo 2)
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
-ninja -C build -j "$jobs"
+targets=() defs=()
+for arg in "$@"; do
+  case $arg in
+    -D*) defs+=("$arg") ;;
+    *) targets+=("$arg") ;;
+  esac
+done
+cmake_configure default "${defs[@]}"
+ninja -C build -j "$jobs" "${targets[@]}"

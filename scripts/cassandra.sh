@@ -2,53 +2,41 @@
 # A real Apache Cassandra node for the tests: installs Cassandra 5.0 from Maven Central
 # with Maven and runs one single-node cluster on 127.0.0.1 (no bin/, no conf/ needed).
 #
-#   scripts/cassandra.sh install   resolve the jars once into $SLUICE_CASSANDRA_HOME/libs-VERSION
+#   scripts/cassandra.sh install   resolve the jars once into $CASSANDRA_SH_HOME/libs-VERSION
 #   scripts/cassandra.sh start     write the config, start, wait until CQL answers
 #   scripts/cassandra.sh stop      stop it (SIGTERM, then SIGKILL after 60 s)
 #   scripts/cassandra.sh status    exit 0 if it runs and answers
 #
 # Every subcommand is idempotent. Data, logs and the pid file live under
-# $SLUICE_CASSANDRA_HOME (default build/cassandra). Ports: $SLUICE_CASSANDRA_PORT (9042)
-# for CQL, $SLUICE_CASSANDRA_STORAGE_PORT (17000) for gossip; JMX is off.
-# SLUICE_CASSANDRA_AUTH=1 turns on PasswordAuthenticator + CassandraAuthorizer (user
+# $CASSANDRA_SH_HOME (default build/cassandra). Ports: $CASSANDRA_SH_PORT (9042)
+# for CQL, $CASSANDRA_SH_STORAGE_PORT (17000) for gossip; JMX is off.
+# CASSANDRA_SH_AUTH=1 turns on PasswordAuthenticator + CassandraAuthorizer (user
 # cassandra/cassandra); a start with a different setting than the running node restarts it.
-# SLUICE_CASSANDRA_HEAP holds the heap flags (default "-Xms512m -Xmx1g").
+# CASSANDRA_SH_HEAP holds the heap flags (default "-Xms512m -Xmx1g"), CASSANDRA_SH_VERSION
+# the release (5.0.9). These are not SLUICE_* names: sluice reads every SLUICE_* variable
+# as a config override.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib/server.sh
-version=${SLUICE_CASSANDRA_VERSION:-5.0.9}
-home=${SLUICE_CASSANDRA_HOME:-$PWD/build/cassandra}
-port=${SLUICE_CASSANDRA_PORT:-9042}
-sport=${SLUICE_CASSANDRA_STORAGE_PORT:-17000}
-auth=${SLUICE_CASSANDRA_AUTH:-0}
-heap=${SLUICE_CASSANDRA_HEAP:--Xms512m -Xmx1g}
+server_refuse_old_names
+version=${CASSANDRA_SH_VERSION:-5.0.9}
+home=${CASSANDRA_SH_HOME:-$PWD/build/cassandra}
+port=${CASSANDRA_SH_PORT:-9042}
+sport=${CASSANDRA_SH_STORAGE_PORT:-17000}
+auth=${CASSANDRA_SH_AUTH:-0}
+heap=${CASSANDRA_SH_HEAP:--Xms512m -Xmx1g}
 libs=$home/libs-$version
 data=$home/data
 pidfile=$home/cassandra.pid
 logfile=$home/cassandra.log   # logback (WARN, plus start-up INFO)
 outfile=$home/cassandra.out   # the JVM's own stdout/stderr (crashes, bad options)
 endpoint=127.0.0.1:$port
+grace=60 # seconds from SIGTERM to SIGKILL on stop
 
+# cassandra-all brings logback-classic (its logging backend) and jamm (its javaagent).
 install() {
-  if [ -f "$libs/.complete" ]; then return 0; fi
-  command -v mvn >/dev/null || { echo "cassandra: Maven (mvn) is needed to install Cassandra" >&2; exit 1; }
-  mkdir -p "$home/pom"
-  # cassandra-all brings logback-classic (its logging backend) and jamm (its javaagent).
-  cat >"$home/pom/pom.xml" <<EOF
-<project xmlns="http://maven.apache.org/POM/4.0.0">
-  <modelVersion>4.0.0</modelVersion>
-  <groupId>sluice.test</groupId><artifactId>cassandra-node</artifactId><version>1</version>
-  <packaging>pom</packaging>
-  <dependencies>
-    <dependency><groupId>org.apache.cassandra</groupId><artifactId>cassandra-all</artifactId><version>$version</version></dependency>
-  </dependencies>
-</project>
-EOF
-  echo "cassandra: resolving Apache Cassandra $version from Maven Central..." >&2
-  rm -rf "$libs"
-  mvn -q -B -f "$home/pom/pom.xml" dependency:copy-dependencies -DoutputDirectory="$libs" -DincludeScope=runtime
-  ls "$libs"/logback-classic-*.jar >/dev/null 2>&1 || { echo "cassandra: no logback-classic in $libs" >&2; exit 1; }
-  touch "$libs/.complete"
+  server_maven_install cassandra "Apache Cassandra $version" "$home" "$libs" cassandra-node 'logback-classic-*.jar' \
+    "org.apache.cassandra:cassandra-all:$version"
 }
 
 running() { server_running "$pidfile"; }
@@ -171,7 +159,7 @@ start() {
     return 0
   fi
   if running; then
-    echo "cassandra: running with another configuration (SLUICE_CASSANDRA_AUTH?); restarting"
+    echo "cassandra: running with another configuration (CASSANDRA_SH_AUTH?); restarting"
     stop
   fi
   if answers; then
@@ -183,25 +171,11 @@ start() {
   : >"$logfile" # so that a JVM that dies before logback starts shows no stale lines
   nohup java "${opts[@]}" >"$outfile" 2>&1 </dev/null &
   echo $! >"$pidfile"
-  for _ in $(seq 1 180); do
-    if ! running; then
-      echo "cassandra: the node exited during start-up; last lines of $logfile and $outfile:" >&2
-      tail -n 30 "$logfile" "$outfile" >&2 || true
-      exit 1
-    fi
-    if answers; then
-      echo "cassandra: ready on $endpoint (Apache Cassandra $version, auth $([ "$auth" = 1 ] && echo on || echo off))"
-      return 0
-    fi
-    sleep 1
-  done
-  echo "cassandra: no answer on $endpoint after 180 s; last lines of $logfile and $outfile:" >&2
-  tail -n 30 "$logfile" "$outfile" >&2 || true
-  stop
-  exit 1
+  server_await cassandra node "$endpoint" "$pidfile" 180 "$grace" answers "$logfile" "$outfile"
+  echo "cassandra: ready on $endpoint (Apache Cassandra $version, auth $([ "$auth" = 1 ] && echo on || echo off))"
 }
 
-stop() { server_stop cassandra "$pidfile" 60; }
+stop() { server_stop cassandra "$pidfile" "$grace"; }
 
 case "${1:-}" in
   install) install ;;

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets in fuzz/ with clang and runs each for a bounded time
-# (default 20 s) from its seed corpus; fails on any crash, leak or sanitizer report.
+# Builds the libFuzzer targets in fuzz/ with clang (CMakePresets.json's "fuzz", in
+# build-fuzz/) and runs each for a bounded time (default 20 s) from its seed corpus;
+# fails on any crash, leak or sanitizer report.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib/cmake.sh
 secs=${1:-20}
-jobs=$(nproc 2>/dev/null || echo 2)
-CXX=clang++ CC=clang cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DSLUICE_TESTS=OFF -DSLUICE_BENCH=OFF -DSLUICE_FUZZ=ON >/dev/null
+cmake_configure fuzz
 ninja -C build-fuzz -j "$jobs"
 for target in build-fuzz/fuzz/*_fuzz; do
   name=$(basename "$target")

@@ -2,51 +2,37 @@
 # A real Apache Kafka broker for the tests: installs Kafka from Maven Central with Maven
 # and runs one combined broker+controller (KRaft, no ZooKeeper) on 127.0.0.1.
 #
-#   scripts/kafka.sh install   resolve the jars once into $SLUICE_KAFKA_HOME/libs
+#   scripts/kafka.sh install   resolve the jars once into $KAFKA_SH_HOME/libs-VERSION
 #   scripts/kafka.sh start     format the storage once, start, wait until it answers
 #   scripts/kafka.sh stop      stop it (SIGTERM, then SIGKILL after 30 s)
 #   scripts/kafka.sh status    exit 0 if it runs and answers
 #   scripts/kafka.sh topics …  kafka-topics (--bootstrap-server is added)
 #
 # Every subcommand is idempotent. Data, logs and the pid file live under
-# $SLUICE_KAFKA_HOME (default build/kafka). Ports: $SLUICE_KAFKA_PORT (19092) for
-# clients, +1 for the controller.
+# $KAFKA_SH_HOME (default build/kafka). Ports: $KAFKA_SH_PORT (19092) for clients, +1
+# for the controller. $KAFKA_SH_VERSION picks the release (4.3.1). These are not
+# SLUICE_* names: sluice reads every SLUICE_* variable as a config override.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib/server.sh
-version=${SLUICE_KAFKA_VERSION:-4.3.1}
-home=${SLUICE_KAFKA_HOME:-$PWD/build/kafka}
-port=${SLUICE_KAFKA_PORT:-19092}
+server_refuse_old_names
+version=${KAFKA_SH_VERSION:-4.3.1}
+home=${KAFKA_SH_HOME:-$PWD/build/kafka}
+port=${KAFKA_SH_PORT:-19092}
 cport=$((port + 1))
 libs=$home/libs-$version
 data=$home/data
 pidfile=$home/kafka.pid
 logfile=$home/kafka.log
 bootstrap=127.0.0.1:$port
+grace=30 # seconds from SIGTERM to SIGKILL on stop
 
 java_cp() { echo "$libs/*"; }
 
 install() {
-  if [ -f "$libs/.complete" ]; then return 0; fi
-  command -v mvn >/dev/null || { echo "kafka: Maven (mvn) is needed to install Kafka" >&2; exit 1; }
-  mkdir -p "$home/pom"
-  cat >"$home/pom/pom.xml" <<EOF
-<project xmlns="http://maven.apache.org/POM/4.0.0">
-  <modelVersion>4.0.0</modelVersion>
-  <groupId>sluice.test</groupId><artifactId>kafka-broker</artifactId><version>1</version>
-  <packaging>pom</packaging>
-  <dependencies>
-    <dependency><groupId>org.apache.kafka</groupId><artifactId>kafka_2.13</artifactId><version>$version</version></dependency>
-    <dependency><groupId>org.apache.kafka</groupId><artifactId>kafka-tools</artifactId><version>$version</version></dependency>
-    <dependency><groupId>org.apache.logging.log4j</groupId><artifactId>log4j-slf4j2-impl</artifactId><version>2.24.3</version></dependency>
-    <dependency><groupId>org.apache.logging.log4j</groupId><artifactId>log4j-core</artifactId><version>2.24.3</version></dependency>
-  </dependencies>
-</project>
-EOF
-  echo "kafka: resolving Apache Kafka $version from Maven Central..." >&2
-  rm -rf "$libs"
-  mvn -q -B -f "$home/pom/pom.xml" dependency:copy-dependencies -DoutputDirectory="$libs" -DincludeScope=runtime
-  touch "$libs/.complete"
+  server_maven_install kafka "Apache Kafka $version" "$home" "$libs" kafka-broker "kafka_2.13-$version.jar" \
+    "org.apache.kafka:kafka_2.13:$version" "org.apache.kafka:kafka-tools:$version" \
+    org.apache.logging.log4j:log4j-slf4j2-impl:2.24.3 org.apache.logging.log4j:log4j-core:2.24.3
 }
 
 running() { server_running "$pidfile"; }
@@ -103,25 +89,11 @@ start() {
     -Dlog4j2.configurationFile="$home/log4j2.yaml" -cp "$(java_cp)" kafka.Kafka "$home/server.properties" \
     >"$logfile" 2>&1 &
   echo $! >"$pidfile"
-  for _ in $(seq 1 90); do
-    if ! running; then
-      echo "kafka: the broker exited during start-up; last lines of $logfile:" >&2
-      tail -n 30 "$logfile" >&2
-      exit 1
-    fi
-    if answers; then
-      echo "kafka: ready on $bootstrap (Apache Kafka $version, KRaft)"
-      return 0
-    fi
-    sleep 1
-  done
-  echo "kafka: no answer on $bootstrap after 90 s; last lines of $logfile:" >&2
-  tail -n 30 "$logfile" >&2
-  stop
-  exit 1
+  server_await kafka broker "$bootstrap" "$pidfile" 90 "$grace" answers "$logfile"
+  echo "kafka: ready on $bootstrap (Apache Kafka $version, KRaft)"
 }
 
-stop() { server_stop kafka "$pidfile" 30; }
+stop() { server_stop kafka "$pidfile" "$grace"; }
 
 case "${1:-}" in
   install) install ;;

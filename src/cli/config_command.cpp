@@ -4,8 +4,8 @@
 #include <iostream>
 
 #include "cli/cli_context.h"
+#include "common/uri.h"
 #include "config/config_keys.h"
-#include "sinks/cassandra/cassandra_settings.h"
 
 namespace sluice::cli {
 
@@ -33,7 +33,7 @@ void add_config_command(CLI::App& app, CliContext& ctx) {
       auto c = load_config(ctx);
       for (const auto& k : config::known_keys()) {
         // A sink URI may carry a password (cassandra://user:password@host/...).
-        std::string value = k.path == "sink" ? sinks::redact_uri(c.str(k.path)) : c.str(k.path);
+        std::string value = k.path == "sink" ? redact_uri(c.str(k.path)) : c.str(k.path);
         std::cout << fmt::format("{} = {}    # {}\n", k.path, value, c.origin(k.path));
       }
       for (const auto& s : config::open_sections())

@@ -5,15 +5,8 @@
 #include <iostream>
 
 #include "cli/cli_context.h"
-#include "common/error.h"
 #include "common/json_writer.h"
-#include "sinks/cassandra/cassandra_query.h"
-#include "sinks/cassandra/cassandra_settings.h"
-#include "sinks/sqlite/sqlite_sink.h"
-
-namespace sluice::sinks {
-std::string sqlite_path(const std::string& uri);
-}
+#include "sinks/factory/open_sink.h"
 
 namespace sluice::cli {
 namespace {
@@ -25,11 +18,7 @@ struct QueryFlags {
 
 int run_query(CliContext& ctx, const QueryFlags& f) {
   auto cfg = load_config(ctx);
-  const auto& uri = cfg.str("sink");
-  if (!uri.starts_with("sqlite:") && !uri.starts_with("cassandra://"))
-    throw UsageError("sluice query runs on sqlite: and cassandra:// sinks; the sink is \"" + sinks::redact_uri(uri) + "\"");
-  auto r = uri.starts_with("cassandra://") ? sinks::cassandra_query(cfg, f.sql, f.json)
-                                           : sinks::sqlite_query(sinks::sqlite_path(uri), f.sql);
+  auto r = sinks::query_sink(cfg, f.sql, f.json);
   if (f.json) {
     for (const auto& row : r.rows) {
       std::string out = "{";

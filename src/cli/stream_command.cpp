@@ -1,23 +1,17 @@
 // `sluice stream` (the seed's Spark job) and `sluice run` (the whole seed system in one
 // process: the DAG's produce task and the streaming query, then a summary).
 #include <fmt/format.h>
-#include <spdlog/spdlog.h>
-#include <unistd.h>
 
 #include <iostream>
-#include <mutex>
+#include <memory>
 #include <thread>
 
 #include "cli/cli_context.h"
 #include "cli/format.h"
 #include "cli/signals.h"
-#include "common/error.h"
-#include "log/log_settings.h"
-#include "mapping/mapping.h"
-#include "produce/produce_job.h"
-#include "sinks/sink.h"
-#include "sources/make_source.h"
-#include "stream/query/query.h"
+#include "cli/summaries.h"
+#include "common/backoff.h"
+#include "pipeline/pipeline.h"
 
 namespace sluice::cli {
 namespace {
@@ -44,89 +38,43 @@ std::vector<config::Override> stream_overrides(const StreamFlags& f) {
   return o;
 }
 
-stream::QueryOptions query_options(const config::Config& cfg) {
-  stream::QueryOptions q;
-  q.name = cfg.str("stream.group");
-  q.topic = cfg.str("topic");
-  q.dead_letter_topic = cfg.dead_letter_topic();
-  auto trig = stream::Trigger::parse(cfg.str("stream.trigger"));
-  if (!trig)
-    throw UsageError(cfg.origin("stream.trigger") + ": stream.trigger: expected an interval such as 10s, once, "
-                     "available-now or continuous, got \"" + cfg.str("stream.trigger") + "\"");
-  q.trigger = *trig;
-  q.max_records_per_batch = static_cast<size_t>(cfg.integer("stream.max_records_per_batch"));
-  const auto& e = cfg.str("stream.on_error");
-  q.on_error = e == "fail" ? stream::OnError::fail : e == "skip" ? stream::OnError::skip : stream::OnError::dlq;
-  q.max_value_bytes = static_cast<size_t>(cfg.bytes("stream.max_value_bytes"));
-  q.start_latest = cfg.str("stream.starting_offsets") == "latest";
-  return q;
+// Draws the live progress line on a ticker thread while `work` runs on this one.
+template <typename Work, typename Text>
+auto with_progress(ProgressLine& line, Work work, Text text) {
+  std::unique_ptr<std::thread> ticker;
+  StopSignal done;
+  if (line.active())
+    ticker = std::make_unique<std::thread>([&] {
+      while (done.wait_for(std::chrono::milliseconds(500))) line.show(text());
+    });
+  auto result = work();
+  done.stop();
+  if (ticker) ticker->join();
+  line.clear();
+  return result;
 }
 
-log::ConsumerOptions consumer_options(const config::Config& cfg) {
-  log::ConsumerOptions c;
-  c.group = cfg.str("stream.group");
-  c.start = cfg.str("stream.starting_offsets") == "latest" ? log::StartFrom::latest : log::StartFrom::earliest;
-  c.fail_on_data_loss = cfg.boolean("stream.fail_on_data_loss");
-  return c;
-}
-
-// A producer shared by two threads (the produce task's and the query's dead letters).
-class SharedProducer : public log::Producer {
- public:
-  explicit SharedProducer(log::Producer& p) : p_(p) {}
-  void send(const log::OutRecord& r) override {
-    std::lock_guard lk(mu_);
-    p_.send(r);
-  }
-  log::DeliveryStats poll() override {
-    std::lock_guard lk(mu_);
-    return p_.poll();
-  }
-  log::DeliveryStats flush(std::chrono::milliseconds t) override {
-    std::lock_guard lk(mu_);
-    return p_.flush(t);
-  }
-
- private:
-  log::Producer& p_;
-  std::mutex mu_;
-};
-
-std::string summary_json(const stream::QuerySummary& s) {
-  return fmt::format(
-      "{{\"batches\":{},\"input_rows\":{},\"written_rows\":{},\"dead_lettered\":{},\"skipped\":{},\"elapsed_s\":{:.3f},"
-      "\"latency_p50_ms\":{:.3f},\"latency_p99_ms\":{:.3f},\"failed\":{}}}",
-      s.batches, s.input_rows, s.written_rows, s.dead_lettered, s.skipped, s.elapsed_s, s.latency_p50_ms,
-      s.latency_p99_ms, s.failed ? "true" : "false");
+std::string last_batch_text(const pipeline::Pipeline& p) {
+  auto recent = p.history().recent();
+  return query_progress_text(p.query_totals(), recent.empty() ? nullptr : &recent.back());
 }
 
 int run_stream(CliContext& ctx, const StreamFlags& f) {
   auto cfg = load_config(ctx, stream_overrides(f));
-  auto q = query_options(cfg);
-  auto schema = stream::Schema::from_config(cfg.str("schema.table"), cfg.section("schema.columns"));
-  auto sink = sinks::open_sink(cfg, schema);
-  auto log = log::open_log(log::log_settings(cfg));
-  if (!log->admin()->topic_exists(q.topic))
-    throw FatalError("topic " + q.topic + " does not exist in " + log->describe() +
-                     " (run `sluice produce` first, or `sluice topics create " + q.topic + "`)");
-  log->admin()->create_topic(q.dead_letter_topic, static_cast<int32_t>(cfg.integer("topics.partitions")),
-                             static_cast<int32_t>(cfg.integer("topics.replication_factor")));
-  sink->ensure_schema();
-  auto consumer = log->consumer(consumer_options(cfg));
-  auto dlq = log->producer({.exclusive = false});  // `sluice produce` writes it too
-  stream::ProgressHistory history;  // the recent batches, for the dashboard to show
-  auto admin = log->admin();
-  stream::Query query(*consumer, *dlq, *sink, schema, q, &history, admin.get());
-  ctx.signals->on_stop([&] { query.stop(); });
-  auto s = query.run();
-  ctx.signals->on_stop({});  // `query` goes out of scope below
-  if (f.json) std::cout << summary_json(s) << std::endl;
+  auto options = pipeline::PipelineOptions::from_config(cfg);
+  options.query.log_progress = f.json;  // JSON progress lines where asked for (else at debug level)
+  pipeline::Pipeline p(cfg, pipeline::Role::stream, options);
+  ctx.signals->on_stop([&] { p.stop(); });
+  ProgressLine line(!f.json);
+  auto s = with_progress(line, [&] { return p.stream(); }, [&] { return last_batch_text(p); });
+  ctx.signals->on_stop({});  // `p` goes out of scope below
+  if (f.json) std::cout << query_summary_json(s) << std::endl;
   else
     std::cout << fmt::format(
         "query {}: {} batches, {} records read, {} rows written, {} dead-lettered, {} skipped in {:.2f} s; "
         "latency p50 {:.1f} ms, p99 {:.1f} ms\n",
-        q.name, s.batches, group_digits(s.input_rows), group_digits(s.written_rows), group_digits(s.dead_lettered),
-        group_digits(s.skipped), s.elapsed_s, s.latency_p50_ms, s.latency_p99_ms);
+        p.options().query.name, s.batches, group_digits(s.input_rows), group_digits(s.written_rows),
+        group_digits(s.dead_lettered), group_digits(s.skipped), s.elapsed_s, s.latency_p50_ms, s.latency_p99_ms);
   if (s.failed) {
     std::cerr << "sluice: query failed: " << s.error << "\n";
     return 1;
@@ -136,97 +84,41 @@ int run_stream(CliContext& ctx, const StreamFlags& f) {
 
 int run_all(CliContext& ctx, const StreamFlags& f) {
   auto cfg = load_config(ctx, stream_overrides(f));
-  auto q = query_options(cfg);
-  auto schema = stream::Schema::from_config(cfg.str("schema.table"), cfg.section("schema.columns"));
-  auto mapping = mapping::Mapping::compile(cfg.section("mapping.fields"), cfg.str("produce.key"));
-  auto source = sources::make_source(cfg);
-  auto sink = sinks::open_sink(cfg, schema);
-  produce::ProduceOptions po;
-  po.topic = q.topic;
-  po.dead_letter_topic = q.dead_letter_topic;
-  po.duration = cfg.duration("produce.for");
-  po.max_records = static_cast<uint64_t>(cfg.integer("produce.records"));
-  po.rate = cfg.number("produce.rate");
-  po.batch_size = sources::source_batch_size(cfg);
-  if (!f.records.empty() && f.duration.empty()) po.duration = std::chrono::milliseconds(0);
-
-  auto log = log::open_log(log::log_settings(cfg));
-  auto admin = log->admin();
-  for (const auto& t : {q.topic, q.dead_letter_topic})
-    admin->create_topic(t, static_cast<int32_t>(cfg.integer("topics.partitions")),
-                        static_cast<int32_t>(cfg.integer("topics.replication_factor")));
-  sink->ensure_schema();
-  auto producer = log->producer();
-  auto dlq_inner = log->producer({.exclusive = false});
-  SharedProducer dlq(*dlq_inner);
-  auto consumer = log->consumer(consumer_options(cfg));
-
-  spdlog::info("running {}: {} -> {} -> {} on {}", cfg.str("pipeline"), source->describe(), q.topic, sink->describe(),
-               log->describe());
-  produce::ProduceJob job(*source, mapping, *producer, dlq, po);
-  stream::ProgressHistory history;
-  stream::Query query(*consumer, dlq, *sink, schema, q, &history);
-  std::atomic<bool> interrupted{false};
-  ctx.signals->on_stop([&] {
-    interrupted = true;
-    job.stop();
-    query.stop();
+  auto options = pipeline::PipelineOptions::from_config(cfg, !f.records.empty() && f.duration.empty());
+  options.query.log_progress = f.json;
+  pipeline::Pipeline p(cfg, pipeline::Role::run, options);
+  ctx.signals->on_stop([&] { p.stop(); });
+  ProgressLine line(!f.json);
+  auto r = p.run([&](const produce::ProduceStats& s) {
+    line.show(produce_progress_text(s, p.options().produce) + "  |  " + last_batch_text(p));
   });
-
-  stream::QuerySummary qs;
-  std::thread query_thread([&] { qs = query.run(); });
-  auto ps = job.run();
-
-  // Let the query catch up with everything produced, then stop it.
-  auto target = admin->describe_topic(q.topic);
-  auto caught_up = [&] {
-    auto c = query.committed();
-    for (const auto& p : target.partitions) {
-      auto it = c.find(p.partition);
-      if (p.end_offset > p.start_offset && (it == c.end() || it->second < p.end_offset)) return false;
-    }
-    return true;
-  };
-  auto wait_limit = std::chrono::steady_clock::now() + std::max(std::chrono::milliseconds(60'000), q.trigger.interval * 3);
-  while (!interrupted && !caught_up() && !query.totals().failed && std::chrono::steady_clock::now() < wait_limit)
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  query.stop();
-  query_thread.join();
   ctx.signals->on_stop({});
+  line.clear();
 
-  int64_t lag = 0;
-  auto c = query.committed();
-  for (const auto& p : target.partitions) {
-    auto it = c.find(p.partition);
-    lag += p.end_offset - (it == c.end() ? p.start_offset : it->second);
-  }
+  const auto& ps = r.produce;
+  const auto& qs = r.query;
   double secs = ps.elapsed_s > 0 ? ps.elapsed_s : 1e-9;
   if (f.json) {
-    std::cout << fmt::format(
-                     "{{\"produced\":{},\"written\":{},\"dead_lettered\":{},\"final_lag\":{},\"produce_elapsed_s\":{:.3f},"
-                     "\"records_per_s\":{:.0f},\"latency_p50_ms\":{:.3f},\"latency_p99_ms\":{:.3f},\"query\":{}}}",
-                     ps.produced, qs.written_rows, ps.dead_lettered + qs.dead_lettered, lag, ps.elapsed_s,
-                     ps.produced / secs, qs.latency_p50_ms, qs.latency_p99_ms, summary_json(qs))
-              << std::endl;
+    std::cout << run_summary_json(r) << std::endl;
   } else {
     std::cout << fmt::format("produced       {} records in {:.2f} s ({} records/s) from {}\n", group_digits(ps.produced),
-                             ps.elapsed_s, human_rate(ps.produced / secs), source->describe());
+                             ps.elapsed_s, human_rate(ps.produced / secs), p.describe_source());
     std::cout << fmt::format("written        {} rows to {} in {} batches\n", group_digits(qs.written_rows),
-                             sink->describe(), qs.batches);
+                             p.describe_sink(), qs.batches);
     std::cout << fmt::format("dead-lettered  {} (mapping {}, stream {}) to {}\n",
                              group_digits(ps.dead_lettered + qs.dead_lettered), ps.dead_lettered, qs.dead_lettered,
-                             q.dead_letter_topic);
-    std::cout << fmt::format("final lag      {}\n", lag);
+                             p.options().dead_letter_topic);
+    std::cout << fmt::format("final lag      {}\n", r.lag.total);
     std::cout << fmt::format("latency        p50 {:.1f} ms, p99 {:.1f} ms (record timestamp -> offsets committed)\n",
                              qs.latency_p50_ms, qs.latency_p99_ms);
-    std::cout << fmt::format("query the table: build/sluice query \"SELECT count(*) FROM {}\"\n", schema.table());
+    std::cout << fmt::format("query the table: build/sluice query \"SELECT count(*) FROM {}\"\n", p.table());
   }
   if (qs.failed) {
     std::cerr << "sluice: query failed: " << qs.error << "\n";
     return 1;
   }
-  if (lag > 0 && !interrupted) {
-    std::cerr << "sluice: the query did not catch up (lag " << lag << ")\n";
+  if (r.lag.total > 0 && !r.interrupted) {
+    std::cerr << "sluice: the query did not catch up (lag " << r.lag.total << ")\n";
     return 1;
   }
   return 0;
@@ -240,7 +132,9 @@ void add_stream_flags(CLI::App* sub, StreamFlags& f) {
   sub->add_option("--max-records-per-batch", f.max_records_per_batch, "Most records per micro-batch")->type_name("N");
   sub->add_option("--on-error", f.on_error, "dlq, fail or skip: what a bad record does (stream.on_error)")
       ->type_name("ACTION");
-  sub->add_flag("--json", f.json, "Print the summary as one JSON object");
+  sub->add_flag("--json", f.json,
+                "Print the summary as one JSON object, and one JSON progress line per micro-batch to the log "
+                "(without it: a live progress line on a terminal; the JSON lines at --log-level debug)");
 }
 
 }  // namespace

@@ -10,7 +10,8 @@
 #include "cli/format.h"
 #include "common/error.h"
 #include "common/json_writer.h"
-#include "log/log_settings.h"
+#include "log/factory/open_log.h"
+#include "log/lag.h"
 
 namespace sluice::cli {
 namespace {
@@ -49,33 +50,28 @@ int describe(CliContext& ctx, const TopicsFlags& f) {
   std::string topic = f.topic.empty() ? cfg.str("topic") : f.topic;
   auto d = admin->describe_topic(topic);
   auto groups = admin->group_offsets(topic);
+  std::vector<log::TopicLag> lags;
+  for (const auto& g : groups) lags.push_back(log::consumer_lag(d, g.committed, log::StartFrom::earliest));
   if (f.json) {
-    std::string out = "{\"topic\":";
-    append_json_string(out, d.name);
-    out += fmt::format(",\"replication_factor\":{},\"partitions\":[", d.replication_factor);
-    for (size_t i = 0; i < d.partitions.size(); ++i) {
-      const auto& p = d.partitions[i];
-      out += fmt::format("{}{{\"partition\":{},\"start_offset\":{},\"end_offset\":{},\"bytes\":{}}}", i ? "," : "",
-                         p.partition, p.start_offset, p.end_offset, p.bytes);
-    }
-    out += "],\"groups\":[";
+    JsonWriter w;
+    w.begin_object().field("topic", d.name).field("replication_factor", d.replication_factor);
+    w.key("partitions").begin_array();
+    for (const auto& p : d.partitions)
+      w.begin_object()
+          .field("partition", p.partition)
+          .field("start_offset", p.start_offset)
+          .field("end_offset", p.end_offset)
+          .field("bytes", p.bytes)
+          .end_object();
+    w.end_array().key("groups").begin_array();
     for (size_t g = 0; g < groups.size(); ++g) {
-      out += g ? ",{\"group\":" : "{\"group\":";
-      append_json_string(out, groups[g].group);
-      int64_t lag = 0;
-      out += ",\"committed\":{";
-      bool first = true;
-      for (const auto& p : d.partitions) {
-        auto it = groups[g].committed.find(p.partition);
-        int64_t c = it == groups[g].committed.end() ? p.start_offset : it->second;
-        lag += std::max<int64_t>(0, p.end_offset - c);
-        out += fmt::format("{}\"{}\":{}", first ? "" : ",", p.partition, c);
-        first = false;
-      }
-      out += fmt::format("}},\"lag\":{}}}", lag);
+      w.begin_object().field("group", groups[g].group).key("committed").begin_object();
+      for (const auto& p : lags[g].partitions)
+        w.field(std::to_string(p.partition), p.committed.value_or(p.start_offset));
+      w.end_object().field("lag", lags[g].total).end_object();
     }
-    out += "]}";
-    std::cout << out << "\n";
+    w.end_array().end_object();
+    std::cout << w.str() << "\n";
     return 0;
   }
   std::cout << fmt::format("topic {}  partitions {}  replication {}\n", d.name, d.partitions.size(), d.replication_factor);
@@ -86,16 +82,11 @@ int describe(CliContext& ctx, const TopicsFlags& f) {
                              group_digits(static_cast<uint64_t>(p.end_offset - p.start_offset)),
                              group_digits(static_cast<uint64_t>(p.bytes)));
   if (groups.empty()) std::cout << "  no consumer group has committed offsets\n";
-  for (const auto& g : groups) {
-    int64_t lag = 0;
+  for (size_t g = 0; g < groups.size(); ++g) {
     std::string per;
-    for (const auto& p : d.partitions) {
-      auto it = g.committed.find(p.partition);
-      int64_t c = it == g.committed.end() ? p.start_offset : it->second;
-      lag += std::max<int64_t>(0, p.end_offset - c);
-      per += fmt::format(" {}:{}", p.partition, c);
-    }
-    std::cout << fmt::format("  group {}  lag {}  committed{}\n", g.group, group_digits(static_cast<uint64_t>(lag)), per);
+    for (const auto& p : lags[g].partitions) per += fmt::format(" {}:{}", p.partition, p.committed.value_or(p.start_offset));
+    std::cout << fmt::format("  group {}  lag {}  committed{}\n", groups[g].group,
+                             group_digits(static_cast<uint64_t>(lags[g].total)), per);
   }
   return 0;
 }
@@ -114,25 +105,19 @@ int create(CliContext& ctx, const TopicsFlags& f) {
 }
 
 std::string message_json(const log::Message& m) {
-  std::string out = "{\"topic\":";
-  append_json_string(out, m.topic);
-  out += fmt::format(",\"partition\":{},\"offset\":{},\"timestamp\":{},\"key\":", m.partition, m.offset, m.timestamp_ms);
-  if (m.key) append_json_string(out, *m.key);
-  else out += "null";
-  out += ",\"value\":";
-  append_json_string(out, m.value);
+  JsonWriter w;
+  w.begin_object().field("topic", m.topic).field("partition", m.partition).field("offset", m.offset);
+  w.field("timestamp", m.timestamp_ms).key("key");
+  if (m.key) w.value(*m.key);
+  else w.null();
+  w.field("value", m.value);
   if (!m.headers.empty()) {
-    out += ",\"headers\":{";
-    for (size_t i = 0; i < m.headers.size(); ++i) {
-      if (i) out += ',';
-      append_json_string(out, m.headers[i].key);
-      out += ':';
-      append_json_string(out, m.headers[i].value);
-    }
-    out += '}';
+    w.key("headers").begin_object();
+    for (const auto& h : m.headers) w.field(h.key, h.value);
+    w.end_object();
   }
-  out += '}';
-  return out;
+  w.end_object();
+  return w.take();
 }
 
 int tail(CliContext& ctx, const TopicsFlags& f) {

@@ -19,6 +19,13 @@ namespace {
 // SLUICE_* variables that are not config keys (read elsewhere), so not "unknown".
 constexpr std::string_view kReservedEnv[] = {"SLUICE_LOG_LEVEL"};
 
+// Follows the error of the first environment variable that names no key: such a variable
+// is usually meant for another program (a script's SLUICE_KAFKA_PORT, say), set by
+// someone who did not know that sluice reads them all.
+constexpr std::string_view kUnknownEnvHint =
+    "; sluice reads every SLUICE_* variable as a config override (SLUICE_<KEY>, nested keys joined by __; "
+    "`sluice config keys` lists them), so unset one meant for another program";
+
 std::string lower(std::string_view s) {
   std::string out(s);
   for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -152,17 +159,20 @@ class ConfigBuilder {
 
   void error(const std::string& text) { errors_.push_back(text); }
 
-  // Records a value for `path` from `origin`, or an error if the key is unknown.
-  void assign(const std::string& path, std::string value, const std::string& origin, const std::string& where) {
+  // Records a value for `path` from `origin`, or an error if the key is unknown (followed
+  // by `unknown_hint`). Returns false only for an unknown key.
+  bool assign(const std::string& path, std::string value, const std::string& origin, const std::string& where,
+              std::string_view unknown_hint = {}) {
     if (find_key(path) || find_open_section(path)) {
       set(path, std::move(value), origin);
-      return;
+      return true;
     }
     if (is_section(path)) {
       error(where + ": \"" + path + "\" is a section, not a value; set one of its keys");
-      return;
+      return true;
     }
-    error(where + ": unknown key \"" + path + "\"" + suggestion(path));
+    error(where + ": unknown key \"" + path + "\"" + suggestion(path) + std::string(unknown_hint));
+    return false;
   }
 
   void walk_yaml(const YAML::Node& node, const std::string& prefix) {
@@ -241,6 +251,7 @@ class ConfigBuilder {
 
   void load_env(char** env) {
     if (!env) return;
+    bool hinted = false;  // kUnknownEnvHint said once per load, not after every variable
     for (char** e = env; *e; ++e) {
       std::string_view kv(*e);
       if (!kv.starts_with("SLUICE_")) continue;
@@ -250,7 +261,9 @@ class ConfigBuilder {
       if (std::find(std::begin(kReservedEnv), std::end(kReservedEnv), name) != std::end(kReservedEnv)) continue;
       std::string path = lower(name.substr(7));
       for (size_t p; (p = path.find("__")) != std::string::npos;) path.replace(p, 2, ".");
-      assign(path, std::string(kv.substr(eq + 1)), name, "environment variable " + name);
+      if (!assign(path, std::string(kv.substr(eq + 1)), name, "environment variable " + name,
+                  hinted ? std::string_view() : kUnknownEnvHint))
+        hinted = true;
     }
   }
 

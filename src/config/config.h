@@ -6,7 +6,9 @@
 // before anything is written.
 #include <chrono>
 #include <cstdint>
+#include <initializer_list>
 #include <map>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -42,6 +44,16 @@ class Config {
   bool boolean(std::string_view path) const;
   std::chrono::milliseconds duration(std::string_view path) const;
   int64_t bytes(std::string_view path) const;
+  // A choice key as an enum: `names` pairs each of the key table's choices with its
+  // value. A value the pairs do not name is a mismatch between the table and the
+  // caller (std::logic_error), never a silent fallback to a default.
+  template <typename E>
+  E choice(std::string_view path, std::initializer_list<std::pair<std::string_view, E>> names) const {
+    const auto& v = str(path);
+    for (const auto& [name, e] : names)
+      if (name == v) return e;
+    throw std::logic_error("config key " + std::string(path) + ": no enum value for choice \"" + v + "\"");
+  }
   // Entries of an open section, in file order (overrides of new keys come last).
   std::vector<std::pair<std::string, std::string>> section(std::string_view path) const;
   // Where a key's value came from: "config/user_automation.yaml:12", "SLUICE_LOG",

@@ -23,7 +23,8 @@ struct Session::Call {
 Session::Session(SessionOptions o) : opts_(std::move(o)) {
   if (opts_.connections_per_host < 1) opts_.connections_per_host = 1;
   for (const auto& h : opts_.hosts)
-    for (int i = 0; i < opts_.connections_per_host; ++i) slots_.push_back(Slot{h, nullptr, false, {}, opts_.reconnect_min, {}});
+    for (int i = 0; i < opts_.connections_per_host; ++i)
+      slots_.push_back(Slot{h, nullptr, false, {}, Backoff({opts_.reconnect_min, opts_.reconnect_max}), {}});
 }
 
 Session::~Session() {
@@ -82,13 +83,12 @@ void Session::reconnect(size_t i) {
     old = std::move(s.conn);
     if (fresh) {
       s.conn = std::move(fresh);
-      s.backoff = opts_.reconnect_min;
+      s.backoff.reset();
       if (s.last_error) spdlog::info("reconnected to {}", ep.str());
       s.last_error.reset();
     } else {
-      std::uniform_int_distribution<int64_t> jitter(0, s.backoff.count() / 4);
-      s.next_attempt = Connection::Clock::now() + s.backoff + std::chrono::milliseconds(jitter(rng_));
-      s.backoff = std::min(opts_.reconnect_max, s.backoff * 2);
+      // Not a wait: pick() skips the slot until then, and the caller fails at once.
+      s.next_attempt = Connection::Clock::now() + s.backoff.next();
       s.last_error = err;
     }
   }

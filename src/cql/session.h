@@ -5,10 +5,12 @@
 //
 // Pool: `connections_per_host` connections to each host of the list, used round robin.
 // A connection that closes is replaced lazily: the next request that picks its slot
-// after the slot's backoff (reconnect_min, doubling up to reconnect_max, with jitter)
-// reconnects it on the caller's thread; while no connection is alive requests fail at
-// once with ClientErrc::connect naming each host's last error, so a cluster that is
-// down costs one connect attempt per host per backoff period, never a storm. A slot
+// after the slot's backoff reconnects it on the caller's thread. The backoff is
+// sluice::Backoff (common/backoff.h): failure k in a row (k = 0, 1, ...) waits a random
+// time in [0, min(reconnect_max, reconnect_min * 2^k)] (full jitter); a success starts
+// over from reconnect_min. While no connection is alive requests fail at once
+// with ClientErrc::connect naming each host's last error, so a cluster that is down
+// costs about one connect attempt per host per backoff period, never a storm. A slot
 // whose last attempt failed on credentials reports ClientErrc::authentication.
 //
 // Prepared statements are cached by CQL text. An EXECUTE answered with Unprepared (the
@@ -27,10 +29,10 @@
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <random>
 #include <string>
 #include <vector>
 
+#include "common/backoff.h"
 #include "cql/connection.h"
 
 namespace sluice::cql {
@@ -92,7 +94,7 @@ class Session {
     std::shared_ptr<Connection> conn;
     bool connecting = false;
     Connection::Clock::time_point next_attempt{};
-    std::chrono::milliseconds backoff{};
+    Backoff backoff;  // under mu_ (so one caller at a time, as Backoff requires)
     std::optional<ClientError> last_error;
   };
   struct Call;
@@ -107,10 +109,9 @@ class Session {
   PreparedPtr remember(const std::string& cql, const PreparedResult& p);
 
   SessionOptions opts_;
-  std::mutex mu_;  // guards slots_, rr_, rng_, prepared_
+  std::mutex mu_;  // guards slots_, rr_, prepared_
   std::vector<Slot> slots_;
   size_t rr_ = 0;
-  std::mt19937 rng_{std::random_device{}()};
   std::map<std::string, PreparedPtr, std::less<>> prepared_;
 };
 

@@ -1,7 +1,8 @@
 #pragma once
 // The log seam: what the pipeline needs of a partitioned, durable log (Kafka's role in
-// the seed). Two backends sit behind it, picked by URI: `file:<dir>` (the embedded
-// segment log in log/embedded/) and, later, `kafka://host:port` (log/kafka/).
+// the seed). Two backends sit behind it, picked by URI in log/factory/open_log.h:
+// `file:<dir>` (the embedded segment log in log/embedded/) and `kafka://host:port`
+// (librdkafka, log/kafka/). Their settings are in log/log_settings.h.
 //
 // Contracts every backend keeps:
 // - Producer: a record counts as acknowledged only once the log holds it (embedded:
@@ -74,6 +75,14 @@ struct DeliveryStats {
   std::string unreachable;
 };
 
+// Threading: a producer is used by one thread at a time (send, poll, flush, the
+// destructor). A caller sharing one between threads serializes the calls itself, as
+// SharedProducer does for the dead-letter topic that `sluice run` writes from two
+// threads. Delivery reports are served inside those calls, on the calling thread, so
+// the totals move only there (Kafka: librdkafka runs its delivery callbacks in
+// rd_kafka_poll/rd_kafka_flush, which send() also calls while it waits for room).
+// A backend's own threads (embedded: interval fsync and retention; Kafka: librdkafka's)
+// never call back into the caller.
 class Producer {
  public:
   virtual ~Producer() = default;
@@ -162,28 +171,6 @@ class Admin {
   virtual std::vector<GroupOffsets> group_offsets(std::string_view topic) = 0;
 };
 
-// Settings of the embedded log (config keys under `embedded_log:`).
-enum class FsyncPolicy { interval, always, never };
-
-struct EmbeddedLogOptions {
-  int64_t segment_bytes = 64ll << 20;        // roll the active segment past this size
-  int64_t index_interval_bytes = 4096;       // one sparse index entry per this many log bytes
-  int64_t retention_bytes = -1;              // per partition; -1: unlimited
-  std::chrono::milliseconds retention{7ll * 24 * 3600 * 1000};  // by age of a segment's newest record; 0: forever
-  FsyncPolicy fsync = FsyncPolicy::interval;
-  std::chrono::milliseconds fsync_interval{100};
-  int64_t batch_bytes = 256 << 10;           // producer writes a partition's batch past this size
-  std::chrono::milliseconds linger{5};       // ...or once its oldest record is this old
-};
-
-struct LogSettings {
-  std::string uri;                 // file:./data/log | kafka://host:port[,host:port]
-  int32_t partitions = 3;          // for topics this process creates
-  int32_t replication_factor = 1;
-  EmbeddedLogOptions embedded;
-  std::map<std::string, std::string> kafka;  // passed to librdkafka unchanged
-};
-
 struct ProducerOptions {
   // Embedded log only (Kafka has no such rule). true: the producer holds each topic's
   // writer lock from its first record to its end, so a second writer of the topic is
@@ -202,9 +189,5 @@ class Log {
   virtual std::unique_ptr<Admin> admin() = 0;
   virtual std::string describe() const = 0;  // e.g. "embedded log at ./data/log"
 };
-
-// Opens the log named by settings.uri. Throws UsageError for an unknown scheme or a
-// malformed URI, naming it.
-std::unique_ptr<Log> open_log(const LogSettings& settings);
 
 }  // namespace sluice::log

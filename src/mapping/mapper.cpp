@@ -120,14 +120,20 @@ struct Mapper::State {
   }
 
   // The reason the current record cannot be mapped, empty if it can.
-  std::string check() const {
+  std::string check(BadRecord& kind) const {
     for (size_t s = 0; s < seen.size(); ++s) {
       if (seen[s] == generation) continue;
       switch (problem[s]) {
-        case Problem::null: return "field " + mapping.path_text(s) + " is null";
-        case Problem::not_scalar: return "field " + mapping.path_text(s) + " is an object or array, not a value";
+        case Problem::null:
+          kind = BadRecord::null_field;
+          return "field " + mapping.path_text(s) + " is null";
+        case Problem::not_scalar:
+          kind = BadRecord::not_a_value;
+          return "field " + mapping.path_text(s) + " is an object or array, not a value";
         case Problem::missing:
-        case Problem::value: return "missing field " + mapping.path_text(s);
+        case Problem::value:
+          kind = BadRecord::missing_field;
+          return "missing field " + mapping.path_text(s);
       }
     }
     return {};
@@ -196,7 +202,7 @@ struct Mapper::State {
 Mapper::Mapper(const Mapping& mapping) : state_(std::make_unique<State>(mapping)) {}
 Mapper::~Mapper() = default;
 
-std::string Mapper::map_values(std::span<const FieldValue> values, RecordHandler& handler) {
+std::string Mapper::map_values(std::span<const FieldValue> values, RecordHandler& handler, BadRecord* kind) {
   State& st = *state_;
   if (values.size() != st.values.size())
     throw std::logic_error("map_values: " + std::to_string(values.size()) + " values for " +
@@ -206,8 +212,12 @@ std::string Mapper::map_values(std::span<const FieldValue> values, RecordHandler
     if (values[s].state == FieldValue::State::value) st.set(s, values[s].text, values[s].plain);
     else st.problem[s] = values[s].state;
   }
-  std::string reason = st.check();
-  if (!reason.empty()) return reason;
+  BadRecord k = BadRecord::missing_field;
+  std::string reason = st.check(k);
+  if (!reason.empty()) {
+    if (kind) *kind = k;
+    return reason;
+  }
   st.render();
   handler.on_record(st.mapping.key_field() >= 0, st.key, st.out);
   return reason;
@@ -238,7 +248,7 @@ MapResult Mapper::map_response(std::string_view body, RecordHandler& handler) {
     if (auto e = elem.type().get(type)) return malformed(std::string("broken JSON: ") + simdjson::error_message(e));
     if (type != od::json_type::object) {
       std::string_view tok = elem.raw_json_token();
-      handler.on_error(tok, "record is not a JSON object");
+      handler.on_bad_record(tok, BadRecord::not_an_object, "record is not a JSON object");
       ++result.failed;
       continue;
     }
@@ -246,7 +256,8 @@ MapResult Mapper::map_response(std::string_view body, RecordHandler& handler) {
     if (auto e = elem.get_object().get(obj)) return malformed(std::string("broken JSON: ") + simdjson::error_message(e));
     st.begin_record();
     if (auto e = st.walk(obj, st.root)) return malformed(std::string("broken JSON: ") + simdjson::error_message(e));
-    std::string reason = st.check();
+    BadRecord kind = BadRecord::missing_field;
+    std::string reason = st.check(kind);
     if (!reason.empty()) {
       const char* end = nullptr;
       if (doc.current_location().get(end) != simdjson::SUCCESS || end < start) end = body.data() + body.size();
@@ -254,7 +265,7 @@ MapResult Mapper::map_response(std::string_view body, RecordHandler& handler) {
       while (!raw.empty() && (raw.back() == ' ' || raw.back() == '\n' || raw.back() == '\r' || raw.back() == '\t' ||
                               raw.back() == ',' || raw.back() == ']'))
         raw.remove_suffix(1);
-      handler.on_error(raw, reason);
+      handler.on_bad_record(raw, kind, reason);
       ++result.failed;
       continue;
     }

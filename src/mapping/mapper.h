@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/bad_record.h"
 #include "common/field_value.h"
 #include "mapping/mapping.h"
 
@@ -27,6 +28,12 @@ class RecordHandler {
   // A record the mapping cannot use: `raw` is the record's JSON as it came from the
   // API, `reason` names the cause ("missing field location.street.number").
   virtual void on_error(std::string_view raw, std::string_view reason) = 0;
+  // The same, with the kind of problem (a closed set, for metrics and dead-letter
+  // headers). The mapper calls this one; by default it forwards to on_error().
+  virtual void on_bad_record(std::string_view raw, BadRecord kind, std::string_view reason) {
+    (void)kind;
+    on_error(raw, reason);
+  }
 };
 
 struct MapResult {
@@ -53,7 +60,8 @@ class Mapper {
   // values[s] is the value at the mapping's paths()[s]. Hands the record to
   // handler.on_record and returns "", or returns the reason it cannot be mapped, the
   // same as map_response() would give; the caller dead-letters the record.
-  std::string map_values(std::span<const FieldValue> values, RecordHandler& handler);
+  // `kind` (optional) receives the kind of problem when a reason is returned.
+  std::string map_values(std::span<const FieldValue> values, RecordHandler& handler, BadRecord* kind = nullptr);
 
  private:
   struct State;

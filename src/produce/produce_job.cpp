@@ -2,26 +2,174 @@
 
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
-#include <set>
 #include <thread>
 
+#include "log/dead_letter.h"
 #include "mapping/mapper.h"
 
 namespace sluice::produce {
 
 using Clock = std::chrono::steady_clock;
 
-struct ProduceJob::Impl final : mapping::RecordHandler, sources::ProjectedVisitor {
-  Impl(sources::Source& s, const mapping::Mapping& m, log::Producer& p, log::Producer& d, ProduceOptions opt)
-      : source(s), mapper(m), producer(p), dlq(d), o(std::move(opt)) {
-    source_header = s.describe();
-    projection = s.project(m.paths());
+namespace {
+
+// The job's series, and the values they had when the job started (a registry may
+// outlive several runs: a scheduled task's runs count on in the same series).
+// Every series here is moved by the job's running thread only.
+struct ProduceMetrics {
+  explicit ProduceMetrics(metrics::Registry& r)
+      : registry(r),
+        sent(r.counter("sluice_produce_sent_total", "Records the produce task handed to the log producer.")),
+        produced(r.counter("sluice_produce_records_total", "Records the log acknowledged on the topic.")),
+        bytes(r.counter("sluice_produce_bytes_total", "Value bytes of the records handed to the log producer.")),
+        dlq_acked(r.counter("sluice_produce_dead_letters_acked_total",
+                            "Records the dead-letter topic acknowledged (from the produce task's producer).")),
+        delivery_failures(r.counter("sluice_log_delivery_failures_total", "Records the log refused for good.")),
+        src_requests(r.counter("sluice_source_requests_total", "Responses asked of the source.")),
+        src_responses(r.counter("sluice_source_responses_total", "Responses the source handed out.")),
+        src_records(r.counter("sluice_source_records_total", "User records the source handed out.")),
+        src_bytes(r.counter("sluice_source_bytes_total", "Response bytes the source handed out.")),
+        src_retries(r.counter("sluice_source_retries_total", "Source requests repeated after a failure.")),
+        base_sent(sent.value()),
+        base_produced(produced.value()),
+        base_bytes(bytes.value()),
+        base_dlq_acked(dlq_acked.value()),
+        base_failures(delivery_failures.value()),
+        base_requests(src_requests.value()),
+        base_responses(src_responses.value()),
+        base_records(src_records.value()),
+        base_src_bytes(src_bytes.value()),
+        base_retries(src_retries.value()) {}
+
+  // Records the mapping rejected, by kind (registered on first use, so /metrics lists
+  // the kinds that happened).
+  metrics::Counter& dead_letter(BadRecord kind) {
+    auto& slot = dead_letters[static_cast<size_t>(kind)];
+    if (!slot.counter) {
+      slot.counter = &registry.counter("sluice_produce_dead_letters_total",
+                                       "Records the produce task sent to the dead-letter topic.",
+                                       {{"stage", "map"}, {"kind", std::string(to_string(kind))}});
+      slot.base = slot.counter->value();
+    }
+    return *slot.counter;
   }
 
-  ~Impl() override { stop_fetcher(); }
+  metrics::Counter& source_error(const std::string& kind) {
+    auto it = source_errors.find(kind);
+    if (it == source_errors.end()) {
+      auto& c = registry.counter("sluice_source_errors_total", "Failed source requests (each retried), by kind.",
+                                 {{"kind", kind}});
+      it = source_errors.emplace(kind, Slot{&c, c.value()}).first;
+    }
+    return *it->second.counter;
+  }
+
+  // Publishes the source's own totals (since it was created) as counter moves.
+  void publish_source(const sources::SourceStats& now) {
+    src_requests.add(now.requests - last_source.requests);
+    src_responses.add(now.batches - last_source.batches);
+    src_records.add(now.records - last_source.records);
+    src_bytes.add(now.bytes - last_source.bytes);
+    src_retries.add(now.retries - last_source.retries);
+    for (const auto& [kind, n] : now.errors) {
+      auto was = last_source.errors.find(kind);
+      source_error(kind).add(n - (was == last_source.errors.end() ? 0 : was->second));
+    }
+    last_source = now;
+  }
+
+  // Publishes a producer's totals (since it was created) as counter moves.
+  void publish_delivery(const log::DeliveryStats& now, log::DeliveryStats& last, metrics::Counter& acked) {
+    acked.add(now.acked - last.acked);
+    delivery_failures.add(now.failed - last.failed);
+    last.acked = now.acked;
+    last.failed = now.failed;
+  }
+
+  // The figures of this run, from the series.
+  void fill(ProduceStats& s) const {
+    s.sent = sent.value() - base_sent;
+    s.produced = produced.value() - base_produced;
+    s.bytes = bytes.value() - base_bytes;
+    s.dead_lettered = dlq_acked.value() - base_dlq_acked;
+    s.delivery_failures = delivery_failures.value() - base_failures;
+    s.map_failures = 0;
+    s.map_failure_kinds.clear();
+    for (size_t k = 0; k < dead_letters.size(); ++k) {
+      if (!dead_letters[k].counter) continue;
+      uint64_t n = dead_letters[k].counter->value() - dead_letters[k].base;
+      s.map_failures += n;
+      if (n) s.map_failure_kinds[std::string(to_string(kBadRecordKinds[k]))] = n;
+    }
+    s.source.requests = src_requests.value() - base_requests;
+    s.source.batches = src_responses.value() - base_responses;
+    s.source.records = src_records.value() - base_records;
+    s.source.bytes = src_bytes.value() - base_src_bytes;
+    s.source.retries = src_retries.value() - base_retries;
+    s.source.errors.clear();
+    for (const auto& [kind, slot] : source_errors)
+      if (uint64_t n = slot.counter->value() - slot.base) s.source.errors[kind] = n;
+  }
+
+  struct Slot {
+    metrics::Counter* counter = nullptr;
+    uint64_t base = 0;
+  };
+
+  metrics::Registry& registry;
+  metrics::Counter &sent, &produced, &bytes, &dlq_acked, &delivery_failures;
+  metrics::Counter &src_requests, &src_responses, &src_records, &src_bytes, &src_retries;
+  const uint64_t base_sent, base_produced, base_bytes, base_dlq_acked, base_failures;
+  const uint64_t base_requests, base_responses, base_records, base_src_bytes, base_retries;
+  std::array<Slot, std::size(kBadRecordKinds)> dead_letters{};
+  std::map<std::string, Slot> source_errors;
+  sources::SourceStats last_source;
+};
+
+}  // namespace
+
+struct ProduceJob::Impl {
+  Impl(sources::Source& s, const mapping::Mapping& m, log::Producer& p, log::Producer& d, ProduceOptions opt,
+       metrics::Registry* registry)
+      : own_registry(registry ? nullptr : std::make_unique<metrics::Registry>()),
+        metrics(registry ? *registry : *own_registry),
+        source(s),
+        mapper(m),
+        producer(p),
+        dlq(d),
+        o(std::move(opt)) {
+    data_source = s.describe();
+    projection = s.project(m.paths());
+    metrics.last_source = s.stats();
+    last_delivery = p.poll();
+    if (&d != &p) last_dlq_delivery = d.poll();
+  }
+
+  ~Impl() { stop_fetcher(); }
+
+  // The mapper's and the projection's callbacks, named for what they hand over.
+  struct MappedHandler final : mapping::RecordHandler {
+    Impl& job;
+    explicit MappedHandler(Impl& j) : job(j) {}
+    void on_record(bool has_key, std::string_view key, std::string_view value) override {
+      job.on_mapped(has_key, key, value);
+    }
+    void on_error(std::string_view raw, std::string_view reason) override {
+      job.on_rejected(raw, BadRecord::missing_field, reason);
+    }
+    void on_bad_record(std::string_view raw, BadRecord kind, std::string_view reason) override {
+      job.on_rejected(raw, kind, reason);
+    }
+  };
+  struct ProjectedHandler final : sources::ProjectedVisitor {
+    Impl& job;
+    explicit ProjectedHandler(Impl& j) : job(j) {}
+    void on_record(const sources::ProjectedRecord& record) override { job.on_projected(record); }
+  };
 
   // --- the fetcher thread -------------------------------------------------------
 
@@ -30,7 +178,7 @@ struct ProduceJob::Impl final : mapping::RecordHandler, sources::ProjectedVisito
     uint64_t n = o.batch_size;
     if (o.rate > 0) n = std::min<uint64_t>(n, std::max<uint64_t>(1, static_cast<uint64_t>(o.rate / 10)));
     if (o.max_records > 0) {
-      uint64_t done = sent.load(std::memory_order_relaxed);
+      uint64_t done = sent_now();
       uint64_t want = o.max_records > fetched ? o.max_records - fetched
                                                : (o.max_records > done ? o.max_records - done : 1);
       n = std::min(n, std::max<uint64_t>(want, 1));
@@ -87,15 +235,16 @@ struct ProduceJob::Impl final : mapping::RecordHandler, sources::ProjectedVisito
 
   // --- the mapping thread ---------------------------------------------------------
 
-  bool limit_reached() const {
-    return o.max_records > 0 && sent.load(std::memory_order_relaxed) >= o.max_records;
-  }
+  // Records handed to the producer by this run (the mapping thread writes, the fetcher reads).
+  uint64_t sent_now() const { return metrics.sent.value() - metrics.base_sent; }
+
+  bool limit_reached() const { return o.max_records > 0 && sent_now() >= o.max_records; }
 
   // Holds the record back until the rate allows it; false if the run ended meanwhile.
   bool pace() {
     if (o.rate <= 0) return true;
     auto due = start + std::chrono::duration_cast<Clock::duration>(
-                           std::chrono::duration<double>(static_cast<double>(sent.load()) / o.rate));
+                           std::chrono::duration<double>(static_cast<double>(sent_now()) / o.rate));
     while (true) {
       auto now = Clock::now();
       if (now >= due) return true;
@@ -108,7 +257,8 @@ struct ProduceJob::Impl final : mapping::RecordHandler, sources::ProjectedVisito
     }
   }
 
-  void on_record(bool has_key, std::string_view key, std::string_view value) override {
+  // A record the mapper formatted: sent to the topic.
+  void on_mapped(bool has_key, std::string_view key, std::string_view value) {
     if (ended || limit_reached() || !pace()) {
       ended = true;
       return;
@@ -118,33 +268,34 @@ struct ProduceJob::Impl final : mapping::RecordHandler, sources::ProjectedVisito
     if (has_key) r.key = key;
     r.value = value;
     producer.send(r);
-    sent.store(sent.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);  // one writer: no locked add
-    stats.bytes += value.size();
+    metrics.sent.add();  // one writer: a plain store, no locked add
+    metrics.bytes.add(value.size());
   }
 
-  void on_error(std::string_view raw, std::string_view reason) override {
+  // A record the mapper could not use: sent to the dead-letter topic.
+  void on_rejected(std::string_view raw, BadRecord kind, std::string_view reason) {
     if (ended) return;
-    send_dead_letter(raw, reason);
+    send_dead_letter(raw, kind, reason);
   }
 
-  // A record of the projection: mapped and sent by on_record(), or dead-lettered
-  // with its JSON, as map_response() does with a response's records.
-  void on_record(const sources::ProjectedRecord& record) override {
+  // A record of the projection: mapped and sent by on_mapped(), or dead-lettered with
+  // its JSON, as map_response() does with a response's records.
+  void on_projected(const sources::ProjectedRecord& record) {
     if (ended) return;
-    std::string reason = mapper.map_values(record.values(), *this);
-    if (!reason.empty()) on_error(record.json(), reason);
+    BadRecord kind = BadRecord::missing_field;
+    std::string reason = mapper.map_values(record.values(), mapped_handler, &kind);
+    if (!reason.empty()) on_rejected(record.json(), kind, reason);
   }
 
-  void send_dead_letter(std::string_view raw, std::string_view reason) {
-    ++stats.map_failures;
-    auto [it, fresh] = stats.map_failure_kinds.try_emplace(std::string(reason), 0);
-    ++it->second;
-    if (fresh)
-      spdlog::warn("record not published ({}); it goes to the dead-letter topic {} (further records with this "
-                   "problem are counted, not logged)",
-                   reason, o.dead_letter_topic);
-    const log::Header headers[] = {
-        {"error.reason", std::string(reason)}, {"error.stage", "map"}, {"source", source_header}};
+  void send_dead_letter(std::string_view raw, BadRecord kind, std::string_view reason) {
+    auto& c = metrics.dead_letter(kind);
+    if (c.value() == metrics.dead_letters[static_cast<size_t>(kind)].base)
+      spdlog::warn("record not published ({}); it goes to the dead-letter topic {} (further records of kind {} are "
+                   "counted, not logged)",
+                   reason, o.dead_letter_topic, to_string(kind));
+    c.add();
+    auto headers = log::dead_letter_headers(
+        {.kind = kind, .stage = BadRecordStage::map, .reason = reason, .data_source = data_source});
     log::OutRecord r;
     r.topic = o.dead_letter_topic;
     r.value = raw;
@@ -152,23 +303,23 @@ struct ProduceJob::Impl final : mapping::RecordHandler, sources::ProjectedVisito
     dlq.send(r);
   }
 
+  // Publishes what the producers and the source report into the series, then reads
+  // this run's figures back from them.
   void refresh() {
     auto d = producer.poll();
-    stats.produced = d.acked;
-    stats.delivery_failures = d.failed;
+    metrics.publish_delivery(d, last_delivery, metrics.produced);
     if (!d.last_error.empty()) stats.last_delivery_error = d.last_error;
     stats.log_unreachable = d.unreachable;
     if (&dlq != &producer) {
       auto dd = dlq.poll();
-      stats.dead_lettered = dd.acked;
-      stats.delivery_failures += dd.failed;
+      metrics.publish_delivery(dd, last_dlq_delivery, metrics.dlq_acked);
       if (!dd.last_error.empty()) stats.last_delivery_error = dd.last_error;
-    } else {
-      stats.dead_lettered = 0;  // counted within produced: cannot tell apart
     }
-    stats.sent = sent.load();
+    // One producer for both topics: acknowledgements cannot be told apart, and all
+    // count as produced.
+    metrics.publish_source(source.stats());
+    metrics.fill(stats);
     stats.elapsed_s = std::chrono::duration<double>(Clock::now() - start).count();
-    stats.source = source.stats();
   }
 
   void report_progress(bool force) {
@@ -187,10 +338,10 @@ struct ProduceJob::Impl final : mapping::RecordHandler, sources::ProjectedVisito
     if (projection) run_projected();
     else run_responses();
     stop_fetcher();
-    auto d = producer.flush(o.flush_timeout);
+    producer.flush(o.flush_timeout);
     if (&dlq != &producer) dlq.flush(o.flush_timeout);
     refresh();
-    if (d.acked < stats.sent && d.failed == 0)
+    if (stats.produced < stats.sent && stats.delivery_failures == 0)
       stats.last_delivery_error = "not acknowledged within " + std::to_string(o.flush_timeout.count()) + " ms";
     if (!fetch_error.empty()) spdlog::error("source failed: {}", fetch_error);
     report_progress(true);
@@ -203,7 +354,7 @@ struct ProduceJob::Impl final : mapping::RecordHandler, sources::ProjectedVisito
     while (!ended && !stopping.load() && !limit_reached()) {
       if (o.duration.count() > 0 && Clock::now() >= deadline) break;
       uint32_t n = next_request_size();
-      if (!projection->next_records(n, *this)) break;
+      if (!projection->next_records(n, projected_handler)) break;
       fetched += n;
       producer.poll();
       report_progress(false);
@@ -230,8 +381,8 @@ struct ProduceJob::Impl final : mapping::RecordHandler, sources::ProjectedVisito
         queue.pop_front();
         not_full.notify_all();
       }
-      auto r = m.map_response(b.body, *this);
-      if (r.malformed) send_dead_letter(b.body, "malformed response: " + r.malformed_reason);
+      auto r = m.map_response(b.body, mapped_handler);
+      if (r.malformed) send_dead_letter(b.body, BadRecord::malformed_response, "malformed response: " + r.malformed_reason);
       {
         std::lock_guard lk(mu);
         spare.push_back(std::move(b));
@@ -243,13 +394,18 @@ struct ProduceJob::Impl final : mapping::RecordHandler, sources::ProjectedVisito
 
   static constexpr size_t kQueueDepth = 4;
 
+  std::unique_ptr<metrics::Registry> own_registry;  // when the caller gave none
+  ProduceMetrics metrics;
   sources::Source& source;
   std::unique_ptr<sources::Projection> projection;  // null: the source hands out responses
   mapping::Mapper mapper;
   log::Producer& producer;
   log::Producer& dlq;
   ProduceOptions o;
-  std::string source_header;
+  std::string data_source;  // the source's description, in dead letters' data.source
+  MappedHandler mapped_handler{*this};
+  ProjectedHandler projected_handler{*this};
+  log::DeliveryStats last_delivery, last_dlq_delivery;  // the producers' totals as last published
 
   // Shared between the fetcher and the mapping thread, under `mu`.
   std::mutex mu;
@@ -261,7 +417,6 @@ struct ProduceJob::Impl final : mapping::RecordHandler, sources::ProjectedVisito
   uint64_t fetched = 0;  // the thread calling the source only
 
   std::atomic<bool> stopping{false};
-  std::atomic<uint64_t> sent{0};  // written by the mapping thread only, read by both
   std::thread fetcher;
 
   // Mapping thread only.
@@ -273,8 +428,8 @@ struct ProduceJob::Impl final : mapping::RecordHandler, sources::ProjectedVisito
 };
 
 ProduceJob::ProduceJob(sources::Source& source, const mapping::Mapping& mapping, log::Producer& producer,
-                       log::Producer& dlq_producer, ProduceOptions options)
-    : impl_(std::make_unique<Impl>(source, mapping, producer, dlq_producer, std::move(options))) {}
+                       log::Producer& dlq_producer, ProduceOptions options, metrics::Registry* metrics)
+    : impl_(std::make_unique<Impl>(source, mapping, producer, dlq_producer, std::move(options), metrics)) {}
 
 ProduceJob::~ProduceJob() = default;
 

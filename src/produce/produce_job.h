@@ -19,6 +19,7 @@
 
 #include "log/log.h"
 #include "mapping/mapping.h"
+#include "metrics/registry.h"
 #include "sources/source.h"
 
 namespace sluice::produce {
@@ -33,6 +34,8 @@ struct ProduceOptions {
   std::chrono::milliseconds flush_timeout{30'000};
 };
 
+// What one run of the job did: read from the metrics registry (counters moved since
+// the run started), so the CLI summary, the progress line and /metrics agree.
 struct ProduceStats {
   uint64_t produced = 0;       // acknowledged by the log on the topic
   uint64_t sent = 0;           // handed to the producer (acknowledged or not yet)
@@ -44,15 +47,20 @@ struct ProduceStats {
   std::string last_delivery_error;
   std::string log_unreachable;  // non-empty while the log cannot be reached (why)
   sources::SourceStats source;
-  std::map<std::string, uint64_t> map_failure_kinds;  // reason -> count
+  std::map<std::string, uint64_t> map_failure_kinds;  // BadRecord kind name -> count
 };
 
 class ProduceJob {
  public:
-  // `source`, `mapping` and both producers must outlive the job. `dlq_producer` may be
-  // the same object as `producer`.
+  // `source`, `mapping`, both producers and `metrics` must outlive the job.
+  // `dlq_producer` may be the same object as `producer`. The job registers its series
+  // in `metrics` (null: a registry of its own):
+  //   sluice_produce_sent_total, sluice_produce_records_total (acknowledged),
+  //   sluice_produce_bytes_total, sluice_produce_dead_letters_total{stage,kind} (sent to
+  //   the dead-letter topic), sluice_produce_dead_letters_acked_total,
+  //   sluice_log_delivery_failures_total, and the source's sluice_source_* series.
   ProduceJob(sources::Source& source, const mapping::Mapping& mapping, log::Producer& producer,
-             log::Producer& dlq_producer, ProduceOptions options);
+             log::Producer& dlq_producer, ProduceOptions options, metrics::Registry* metrics = nullptr);
   ~ProduceJob();
 
   // Runs until the duration or record limit is reached, the source is exhausted, or

@@ -1,7 +1,8 @@
 #pragma once
 // The sink seam: where the streaming query's rows end up (Cassandra's role in the
-// seed). Backends, picked by URI: `sqlite:FILE` (sinks/sqlite/) and, later,
-// `cassandra://...` (sinks/cassandra/).
+// seed). Two backends sit behind it, picked by URI in sinks/factory/open_sink.h:
+// `sqlite:FILE` (sinks/sqlite/) and `cassandra://...` (sinks/cassandra/). Reading the
+// table back (`sluice query`) is sinks/table_reader.h.
 //
 // Contract (what exactly-once rests on): write() is an upsert by primary key of every
 // row of the batch, and returns Ok only once every row is durable in the store. The
@@ -18,8 +19,7 @@
 #include <string>
 #include <string_view>
 
-#include "config/config.h"
-#include "stream/schema.h"
+#include "table/schema.h"
 
 namespace sluice::sinks {
 
@@ -37,12 +37,8 @@ class Sink {
   // an existing table has the schema's columns. Throws FatalError if it cannot.
   virtual void ensure_schema() = 0;
   // Upserts the rows; see the contract above. Rows' views must stay valid during the call.
-  virtual WriteResult write(std::span<const stream::Row> rows) = 0;
+  virtual WriteResult write(std::span<const table::Row> rows) = 0;
   virtual std::string describe() const = 0;  // e.g. "SQLite ./data/user_data.db, table users"
 };
-
-// Opens the sink named by the config's `sink` URI for the config's schema. Throws
-// UsageError for an unknown scheme or a malformed URI.
-std::unique_ptr<Sink> open_sink(const config::Config& cfg, const stream::Schema& schema);
 
 }  // namespace sluice::sinks

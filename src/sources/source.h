@@ -5,7 +5,7 @@
 //
 // Backends: `http` (libcurl against randomuser.me or any server with its API, in
 // sources/http/) and `builtin` (a deterministic generator of the same JSON, in
-// sources/builtin/).
+// sources/builtin/), picked from the config by sources/factory/make_source.h.
 //
 // Projection pushdown: a source that can produce the values at given paths of each
 // record without writing JSON (the builtin generator) offers project(); the caller then

@@ -194,19 +194,19 @@ struct RowParser::Impl {
   }
 
   // Fills `out` from `v` for column `c`; returns a reason on failure.
-  std::string convert(const Column& c, od::value v, od::json_type t, std::string_view value, Value& out, Arena& arena) {
+  ParseOutcome convert(const Column& c, od::value v, od::json_type t, std::string_view value, Value& out, Arena& arena) {
     switch (c.type) {
       case ColumnType::text: {
         if (t == od::json_type::string) {
-          if (!string_of(v, value, &arena, out.text)) return "invalid JSON: bad string in field " + c.name;
+          if (!string_of(v, value, &arena, out.text)) return {"invalid JSON: bad string in field " + c.name, BadRecord::invalid_json};
         } else if (t == od::json_type::number) {
           out.text = original(trim_right(v.raw_json_token()), value);  // its JSON text, as Spark does
         } else if (t == od::json_type::boolean) {
           bool b;
-          if (v.get_bool().get(b)) return "invalid JSON: bad literal in field " + c.name;
+          if (v.get_bool().get(b)) return {"invalid JSON: bad literal in field " + c.name, BadRecord::invalid_json};
           out.text = b ? "true" : "false";
         } else {
-          return expected(c, json_type_name(t));
+          return {expected(c, json_type_name(t)), BadRecord::wrong_type};
         }
         out.kind = Value::Kind::text;
         return {};
@@ -214,51 +214,51 @@ struct RowParser::Impl {
       case ColumnType::int32:
       case ColumnType::bigint: {
         int64_t n;
-        if (t != od::json_type::number) return expected(c, json_type_name(t));
-        if (v.get_int64().get(n)) return expected(c, "a number that is not an integer in its range");
+        if (t != od::json_type::number) return {expected(c, json_type_name(t)), BadRecord::wrong_type};
+        if (v.get_int64().get(n)) return {expected(c, "a number that is not an integer in its range"), BadRecord::wrong_type};
         if (c.type == ColumnType::int32 &&
             (n < std::numeric_limits<int32_t>::min() || n > std::numeric_limits<int32_t>::max()))
-          return fmt::format("field {}: expected int, got {} (out of range)", c.name, n);
+          return {fmt::format("field {}: expected int, got {} (out of range)", c.name, n), BadRecord::wrong_type};
         out.kind = Value::Kind::integer;
         out.integer = n;
         return {};
       }
       case ColumnType::float64: {
         double d;
-        if (t != od::json_type::number) return expected(c, json_type_name(t));
-        if (v.get_double().get(d)) return "invalid JSON: bad number in field " + c.name;
+        if (t != od::json_type::number) return {expected(c, json_type_name(t)), BadRecord::wrong_type};
+        if (v.get_double().get(d)) return {"invalid JSON: bad number in field " + c.name, BadRecord::invalid_json};
         out.kind = Value::Kind::real;
         out.real = d;
         return {};
       }
       case ColumnType::boolean: {
         bool b;
-        if (t != od::json_type::boolean) return expected(c, json_type_name(t));
-        if (v.get_bool().get(b)) return "invalid JSON: bad literal in field " + c.name;
+        if (t != od::json_type::boolean) return {expected(c, json_type_name(t)), BadRecord::wrong_type};
+        if (v.get_bool().get(b)) return {"invalid JSON: bad literal in field " + c.name, BadRecord::invalid_json};
         out.kind = Value::Kind::boolean;
         out.boolean = b;
         return {};
       }
       case ColumnType::uuid: {
         std::string_view s;
-        if (t != od::json_type::string) return expected(c, json_type_name(t));
-        if (!string_of(v, value, nullptr, s)) return "invalid JSON: bad string in field " + c.name;
-        if (!parse_uuid_fast(s, out.uuid)) return "field " + c.name + " is not a UUID: " + quoted_prefix(s);
+        if (t != od::json_type::string) return {expected(c, json_type_name(t)), BadRecord::wrong_type};
+        if (!string_of(v, value, nullptr, s)) return {"invalid JSON: bad string in field " + c.name, BadRecord::invalid_json};
+        if (!parse_uuid_fast(s, out.uuid)) return {"field " + c.name + " is not a UUID: " + quoted_prefix(s), BadRecord::bad_uuid};
         out.kind = Value::Kind::uuid;
         return {};
       }
       case ColumnType::timestamp: {
         if (t == od::json_type::number) {
           int64_t n;
-          if (v.get_int64().get(n)) return expected(c, "a number that is not an integer (ms)");
+          if (v.get_int64().get(n)) return {expected(c, "a number that is not an integer (ms)"), BadRecord::wrong_type};
           out.integer = n;
         } else if (t == od::json_type::string) {
           std::string_view s;
-          if (!string_of(v, value, nullptr, s)) return "invalid JSON: bad string in field " + c.name;
+          if (!string_of(v, value, nullptr, s)) return {"invalid JSON: bad string in field " + c.name, BadRecord::invalid_json};
           if (!parse_iso8601(s, out.integer))
-            return "field " + c.name + ": expected timestamp (ISO 8601), got " + quoted_prefix(s);
+            return {"field " + c.name + ": expected timestamp (ISO 8601), got " + quoted_prefix(s), BadRecord::wrong_type};
         } else {
-          return expected(c, json_type_name(t));
+          return {expected(c, json_type_name(t)), BadRecord::wrong_type};
         }
         out.kind = Value::Kind::timestamp;
         return {};
@@ -269,13 +269,13 @@ struct RowParser::Impl {
 
   static ParseOutcome invalid(simdjson::error_code e) {
     // Stage 1 validates the UTF-8 of the whole value before any field is read.
-    if (e == simdjson::UTF8_ERROR) return {"invalid UTF-8"};
-    return {std::string("invalid JSON: ") + simdjson::error_message(e)};
+    if (e == simdjson::UTF8_ERROR) return {"invalid UTF-8", BadRecord::invalid_utf8};
+    return {std::string("invalid JSON: ") + simdjson::error_message(e), BadRecord::invalid_json};
   }
 
   ParseOutcome parse(std::string_view value, Row& row, Arena& arena) {
     if (value.size() > max_value_bytes)
-      return {fmt::format("value of {} bytes exceeds stream.max_value_bytes ({})", value.size(), max_value_bytes)};
+      return {fmt::format("value of {} bytes exceeds stream.max_value_bytes ({})", value.size(), max_value_bytes), BadRecord::oversize};
     if (padded.capacity() < value.size() + simdjson::SIMDJSON_PADDING)
       padded.reserve(value.size() + simdjson::SIMDJSON_PADDING);
     padded.assign(value);
@@ -292,7 +292,7 @@ struct RowParser::Impl {
       // On-Demand judges a scalar by its first byte: make sure it is JSON at all.
       simdjson::dom::element ignored;
       if (auto e = dom_parser.parse(padded.data(), padded.size(), false).get(ignored)) return invalid(e);
-      return {"value is not a JSON object"};
+      return {"value is not a JSON object", BadRecord::not_an_object};
     }
     od::object obj;
     if (auto e = doc.get_object().get(obj)) return invalid(e);
@@ -310,14 +310,14 @@ struct RowParser::Impl {
       out.kind = Value::Kind::null;  // a repeated field: the last one wins
       if (t == od::json_type::null) continue;
       auto why = convert(cols[col], v, t, value, out, arena);
-      if (!why.empty()) return {std::move(why)};
+      if (!why.ok()) return why;
     }
     const char* rest = nullptr;
-    if (doc.current_location().get(rest) == simdjson::SUCCESS) return {"invalid JSON: trailing content after the object"};
+    if (doc.current_location().get(rest) == simdjson::SUCCESS) return {"invalid JSON: trailing content after the object", BadRecord::invalid_json};
     for (size_t i = 0; i < cols.size(); ++i) {
       if (!cols[i].required || row.values[i].kind != Value::Kind::null) continue;
-      if (seen[i] == gen) return {"field " + cols[i].name + " is null"};
-      return {"missing required field " + cols[i].name};
+      if (seen[i] == gen) return {"field " + cols[i].name + " is null", BadRecord::null_field};
+      return {"missing required field " + cols[i].name, BadRecord::missing_field};
     }
     return {};
   }

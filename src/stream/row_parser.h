@@ -6,6 +6,8 @@
 // Reasons start with a stable phrase: "invalid JSON", "invalid UTF-8",
 // "value is not a JSON object", "value of N bytes exceeds", "missing required field X",
 // "field X is null", "field X is not a UUID", "field X: expected <type>".
+// Conversions follow Spark's from_json for a string column: a JSON number or boolean
+// in a text column becomes its JSON text.
 //
 // Text values point into the record's own bytes when the JSON string has no escapes
 // (no copy); otherwise into the Arena. Rows are valid while the record and the arena
@@ -15,9 +17,19 @@
 #include <string_view>
 #include <vector>
 
-#include "stream/schema.h"
+#include "common/bad_record.h"
+
+#include "table/schema.h"
 
 namespace sluice::stream {
+
+// The stream turns records into rows of the table model (table/schema.h); its code
+// names those types without the table:: prefix.
+using table::Column;
+using table::ColumnType;
+using table::Row;
+using table::Schema;
+using table::Value;
 
 // Bump allocator for unescaped strings of one micro-batch; addresses stay stable.
 class Arena {
@@ -32,6 +44,7 @@ class Arena {
 
 struct ParseOutcome {
   std::string reason;  // empty: the row is good
+  BadRecord kind = BadRecord::invalid_json;  // what was wrong, when reason is not empty
   bool ok() const { return reason.empty(); }
 };
 

@@ -9,6 +9,7 @@
 
 #include "cassandra/fake_server.h"
 #include "cql/session.h"
+#include "support/wait.h"
 
 namespace sluice::testing {
 namespace {
@@ -106,7 +107,7 @@ TEST(Connection, ServerClosingMidRequestFailsItAsClosed) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error->code, ClientErrc::closed);
   EXPECT_NE(r.error->message.find("closed by the server"), std::string::npos) << r.error->message;
-  for (int i = 0; i < 100 && c->alive(); ++i) std::this_thread::sleep_for(10ms);
+  wait_for([&] { return !c->alive(); }, 5s, "the connection to see it was closed");
   EXPECT_FALSE(c->alive());
   EXPECT_FALSE(c->send(q("SELECT 1"), [](Result&&) { ADD_FAILURE() << "callback of a refused send"; }));
 }

@@ -167,7 +167,7 @@ TEST(Node, SinkCreatesTheTableAndRefusesOneOfAnotherShape) {
   s.connect();
   create_keyspace(s);
   s.query(std::string("DROP TABLE IF EXISTS ") + kKeyspace + ".shape");
-  auto schema = stream::Schema::from_config("shape", {{"id", "uuid primary key"}, {"n", "int"}, {"name", "text"}});
+  auto schema = table::Schema::from_config("shape", {{"id", "uuid primary key"}, {"n", "int"}, {"name", "text"}});
   auto open = [&] {
     auto uri = sinks::parse_cassandra_uri("cassandra://" + node.str() + "/" + kKeyspace);
     return std::make_unique<sinks::CassandraSink>(uri, node_session(node), sinks::CassandraSinkOptions{}, schema);

@@ -26,7 +26,7 @@ TEST(Pipeline, RunWritesEveryRecordAndThePythonDriverReadsThemBack) {
   const std::string ks = "user_data_test";
   drop_keyspace(node, ks);
   const std::string sink = "cassandra://" + node.str() + "/" + ks;
-  auto r = sh(sluice_cmd(d, sink, "run --records 2000 --rate 0 --trigger 1s --json"));
+  auto r = d.shell(sluice_cmd(d, sink, "run --records 2000 --rate 0 --trigger 1s --json"));
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("\"produced\":2000,\"written\":2000,\"dead_lettered\":0,\"final_lag\":0"), std::string::npos)
       << r.out;
@@ -38,14 +38,14 @@ TEST(Pipeline, RunWritesEveryRecordAndThePythonDriverReadsThemBack) {
     std::ofstream out(expected);
     for (const auto& m : msgs) out << m.value << "\n";
   }
-  auto check = sh(py(node, "compare-users " + ks + " '" + expected.string() + "'"));
+  auto check = run_shell(py(node, "compare-users " + ks + " '" + expected.string() + "'"));
   EXPECT_EQ(check.code, 0) << check.out << check.err;
   EXPECT_NE(check.out.find("OK 2000 rows equal field for field"), std::string::npos) << check.out;
 
-  auto count = sh(sluice_cmd(d, sink, "query --json \"SELECT count(*) FROM users\""));
+  auto count = d.shell(sluice_cmd(d, sink, "query --json \"SELECT count(*) FROM users\""));
   EXPECT_EQ(count.code, 0) << count.err;
   EXPECT_EQ(count.out, "{\"count\":2000}\n");
-  auto table = sh(sluice_cmd(d, sink, "query \"SELECT id, first_name FROM users LIMIT 3\""));
+  auto table = d.shell(sluice_cmd(d, sink, "query \"SELECT id, first_name FROM users LIMIT 3\""));
   EXPECT_EQ(table.code, 0) << table.err;
   EXPECT_NE(table.out.find("(3 rows)"), std::string::npos) << table.out;
 }
@@ -55,15 +55,15 @@ TEST(Pipeline, PythonDriverInsertsEveryTypeAndSluiceQueryPrintsThemBack) {
   if (!python_driver_available()) GTEST_SKIP() << "the Python driver is not installed (pip install cassandra-driver)";
   ScratchDir d;
   const std::string ks = "sluice_py_types";
-  auto ins = sh(py(node, "insert-types " + ks));
+  auto ins = run_shell(py(node, "insert-types " + ks));
   ASSERT_EQ(ins.code, 0) << ins.out << ins.err;
   for (const char* extra : {"", "--set cassandra.compression=lz4 "}) {
-    auto q = sh(sluice_cmd(d, "cassandra://" + node.str() + "/" + ks,
-                           std::string(extra) + "query --json \"SELECT id, t, i, b, d, f, ts FROM types\""));
+    auto q = d.shell(sluice_cmd(d, "cassandra://" + node.str() + "/" + ks,
+                                std::string(extra) + "query --json \"SELECT id, t, i, b, d, f, ts FROM types\""));
     ASSERT_EQ(q.code, 0) << q.err;
     auto actual = d.path() / "actual.jsonl";
     std::ofstream(actual) << q.out;
-    auto check = sh(py(node, "check-types " + ks + " '" + actual.string() + "'"));
+    auto check = run_shell(py(node, "check-types " + ks + " '" + actual.string() + "'"));
     EXPECT_EQ(check.code, 0) << check.out << check.err << "\nsluice printed:\n" << q.out;
   }
 }
@@ -71,10 +71,11 @@ TEST(Pipeline, PythonDriverInsertsEveryTypeAndSluiceQueryPrintsThemBack) {
 TEST(Pipeline, QueryErrorsNameTheCause) {
   REQUIRE_NODE();
   ScratchDir d;
-  auto missing = sh(sluice_cmd(d, "cassandra://" + node.str() + "/no_such_keyspace_q", "query \"SELECT * FROM users\""));
+  auto missing =
+      d.shell(sluice_cmd(d, "cassandra://" + node.str() + "/no_such_keyspace_q", "query \"SELECT * FROM users\""));
   EXPECT_EQ(missing.code, 2);
   EXPECT_NE(missing.err.find("no keyspace no_such_keyspace_q"), std::string::npos) << missing.err;
-  auto syntax = sh(sluice_cmd(d, "cassandra://" + node.str() + "/system", "query \"SELEC 1\""));
+  auto syntax = d.shell(sluice_cmd(d, "cassandra://" + node.str() + "/system", "query \"SELEC 1\""));
   EXPECT_EQ(syntax.code, 2);
   EXPECT_NE(syntax.err.find("Syntax_error"), std::string::npos) << syntax.err;
 }

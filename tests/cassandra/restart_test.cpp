@@ -29,15 +29,18 @@ TEST(Outage, CassandraDownFor30sDuringRunLosesNothingAndDuplicatesNothing) {
   const std::string ks = "user_data_outage";
   drop_keyspace(node, ks);
   const std::string table = ks + ".users";
-  Background run(sluice_cmd(d, "cassandra://" + node.str() + "/" + ks,
-                            "run --for 40s --rate 250 --trigger 1s --json >out.txt 2>err.txt"));
-  ASSERT_TRUE(wait_for([&] { return count_rows(node, table) > 0; }, 60s)) << slurp(d.path() / "err.txt");
+  Process run(sluice_cmd(d, "cassandra://" + node.str() + "/" + ks,
+                         "run --for 40s --rate 250 --trigger 1s --json"),
+              {.output = d.path() / "out.txt", .errors = d.path() / "err.txt", .cwd = d.path()});
+  ASSERT_TRUE(wait_for([&] { return count_rows(node, table) > 0; }, 60s, "rows in " + table))
+      << slurp(d.path() / "err.txt");
 
   auto down_at = std::chrono::steady_clock::now();
   auto stop = node_script(node, "stop");
   ASSERT_EQ(stop.code, 0) << stop.out << stop.err;
   // The query notices, keeps its offsets and backs off.
-  EXPECT_TRUE(wait_for([&] { return slurp(d.path() / "err.txt").find("sink not ready") != std::string::npos; }, 30s))
+  EXPECT_TRUE(wait_for([&] { return slurp(d.path() / "err.txt").find("sink not ready") != std::string::npos; },
+                       30s, "\"sink not ready\" in the run's log"))
       << slurp(d.path() / "err.txt");
   // The outage itself: the node stays down 30 s in all (a duration under test, not a wait
   // for something to happen).
@@ -103,13 +106,13 @@ TEST(Auth, WrongPasswordIsOneClearErrorAndAQuickExit) {
     } catch (const cql::CqlError&) {
       return false;
     }
-  }, 60s));
+  }, 60s, "a login as cassandra/cassandra"));
 
   ScratchDir d;
   const std::string sink = "cassandra://cassandra@" + node.str() + "/user_data_auth";
   const std::string pw = " --set cassandra.password_env=CASSANDRA_TEST_PASSWORD ";
-  auto ok = sh("export CASSANDRA_TEST_PASSWORD=cassandra; " +
-               sluice_cmd(d, sink, pw + "run --records 200 --rate 0 --trigger 1s"));
+  auto ok = d.shell("export CASSANDRA_TEST_PASSWORD=cassandra; " +
+                    sluice_cmd(d, sink, pw + "run --records 200 --rate 0 --trigger 1s"));
   ASSERT_EQ(ok.code, 0) << ok.out << ok.err;
   EXPECT_NE(ok.out.find("written        200 rows to cassandra://cassandra@" + node.str() + "/user_data_auth"),
             std::string::npos)
@@ -117,7 +120,7 @@ TEST(Auth, WrongPasswordIsOneClearErrorAndAQuickExit) {
 
   for (const char* cmd : {"run --records 100 --rate 0", "stream --trigger once"}) {
     auto t0 = std::chrono::steady_clock::now();
-    auto bad = sh("export CASSANDRA_TEST_PASSWORD=wrong-pw-4711; " + sluice_cmd(d, sink, pw + cmd));
+    auto bad = d.shell("export CASSANDRA_TEST_PASSWORD=wrong-pw-4711; " + sluice_cmd(d, sink, pw + cmd));
     auto took = std::chrono::steady_clock::now() - t0;
     EXPECT_EQ(bad.code, 1) << cmd << "\n" << bad.out << bad.err;
     EXPECT_LT(took, 10s) << cmd;

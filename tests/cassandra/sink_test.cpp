@@ -9,10 +9,11 @@
 
 #include "cassandra/fake_server.h"
 #include "common/error.h"
+#include "common/uri.h"
 #include "config/config.h"
 #include "sinks/cassandra/cassandra_schema.h"
 #include "sinks/cassandra/cassandra_sink.h"
-#include "query/test_env.h"
+#include "support/paths.h"
 
 namespace sluice::testing {
 namespace {
@@ -59,9 +60,9 @@ config::Config config_for(const std::string& sink, const std::vector<config::Ove
   return config::Config::parse(yaml, "test", o, env);
 }
 
-stream::Schema seed_schema() {
+table::Schema seed_schema() {
   auto cfg = config_for("sqlite:x");
-  return stream::Schema::from_config(cfg.str("schema.table"), cfg.section("schema.columns"));
+  return table::Schema::from_config(cfg.str("schema.table"), cfg.section("schema.columns"));
 }
 
 TEST(CassandraSchema, SeedTableIsTheSeedsCql) {
@@ -69,7 +70,7 @@ TEST(CassandraSchema, SeedTableIsTheSeedsCql) {
             "CREATE TABLE IF NOT EXISTS user_data.users (id UUID PRIMARY KEY, first_name TEXT, last_name TEXT, "
             "gender TEXT, address TEXT, post_code TEXT, email TEXT, username TEXT, dob TEXT, registered_date TEXT, "
             "phone TEXT, picture TEXT)");
-  auto s = stream::Schema::from_config(
+  auto s = table::Schema::from_config(
       "Events", {{"key", "bigint primary key"}, {"n", "int"}, {"x", "double"}, {"ok", "boolean"}, {"at", "timestamp"},
                  {"from", "text"}, {"Name", "text"}});
   EXPECT_EQ(cassandra_create_table("ks", s),
@@ -108,23 +109,23 @@ struct Batch {
   explicit Batch(size_t n) : texts(n) {
     for (size_t i = 0; i < n; ++i) {
       texts[i] = "row " + std::to_string(i);
-      stream::Row r;
-      stream::Value id;
-      id.kind = stream::Value::Kind::uuid;
+      table::Row r;
+      table::Value id;
+      id.kind = table::Value::Kind::uuid;
       id.uuid = uuid_v4();
-      stream::Value t;
-      t.kind = stream::Value::Kind::text;
+      table::Value t;
+      t.kind = table::Value::Kind::text;
       t.text = texts[i];
       r.values = {id, t};
       rows.push_back(r);
     }
   }
   std::vector<std::string> texts;
-  std::vector<stream::Row> rows;
+  std::vector<table::Row> rows;
 };
 
-const stream::Schema& small_schema() {
-  static auto s = stream::Schema::from_config("t", {{"id", "uuid primary key"}, {"v", "text"}});
+const table::Schema& small_schema() {
+  static auto s = table::Schema::from_config("t", {{"id", "uuid primary key"}, {"v", "text"}});
   return s;
 }
 

@@ -120,6 +120,24 @@ TEST(Config, BadEnvIsAnError) {
   EXPECT_NE(msg.find("SLUICE_HTTP__RETRIES: http.retries: expected an integer"), std::string::npos) << msg;
 }
 
+// A variable meant for another program (scripts/kafka.sh's port once was SLUICE_KAFKA_PORT)
+// fails every command: the error says that sluice reads every SLUICE_* variable, and how
+// they map to keys, once however many there are. SLUICE_LOG_LEVEL is the CLI's, no error.
+TEST(Config, UnknownEnvSaysThatEverySluiceVariableIsAnOverride) {
+  std::string e1 = "SLUICE_KAFKA_PORT=19292", e2 = "SLUICE_LOG_LEVEL=debug", e3 = "SLUICE_KAFKA_HOME=/tmp/k";
+  char* env[] = {e1.data(), e2.data(), e3.data(), nullptr};
+  auto msg = usage_error([&] { Config::parse("", "c.yaml", {}, env); });
+  const std::string hint =
+      "; sluice reads every SLUICE_* variable as a config override (SLUICE_<KEY>, nested keys joined by __; "
+      "`sluice config keys` lists them), so unset one meant for another program";
+  EXPECT_NE(msg.find("invalid configuration (2 problems):"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("environment variable SLUICE_KAFKA_PORT: unknown key \"kafka_port\"" + hint), std::string::npos)
+      << msg;
+  EXPECT_NE(msg.find("environment variable SLUICE_KAFKA_HOME: unknown key \"kafka_home\""), std::string::npos) << msg;
+  EXPECT_EQ(msg.find(hint, msg.find(hint) + 1), std::string::npos) << "the hint twice: " << msg;
+  EXPECT_EQ(msg.find("SLUICE_LOG_LEVEL"), std::string::npos) << msg;
+}
+
 TEST(Config, OpenSectionsKeepOrderAndAcceptOverrides) {
   Config c = Config::parse("mapping:\n  fields:\n    z: \"{a}\"\n    a: \"{b}\"\n", "c.yaml",
                            {{"mapping.fields.m", "{c}", "--set"}, {"mapping.fields.z", "{d}", "--set"}});

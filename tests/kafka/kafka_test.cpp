@@ -6,31 +6,30 @@
 // Needs KAFKA_TEST_BOOTSTRAP=host:port (scripts/test.sh starts the broker and sets it); the
 // tests skip without it. They must run one at a time (one of them stops the broker).
 #include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <signal.h>
 #include <simdjson.h>
 
+#include <fstream>
 #include <map>
 #include <random>
+#include <set>
+#include <sstream>
+#include <thread>
 
 #include "common/murmur2.h"
-#include "log/log.h"
-#include "query/test_env.h"
+#include "log/factory/open_log.h"
+#include "support/process.h"
+#include "support/scratch_dir.h"
+#include "support/servers.h"
+#include "support/tables.h"
+#include "support/topics.h"
+#include "support/wait.h"
 
 namespace sluice::testing {
 namespace {
 
-std::string kafka_bootstrap() {
-  const char* b = std::getenv("KAFKA_TEST_BOOTSTRAP");
-  return b ? b : "";
-}
-
-std::string repo_root() { return std::string(SLUICE_FIXTURES) + "/../.."; }
-
-// The sluice command line for `args` with the shipped config, on the log at `log_uri`
-// and `topic`.
-std::string sluice_cmd(const std::string& log_uri, const std::string& topic, const std::string& args) {
-  return "'" + std::string(SLUICE_BINARY) + "' --config '" + repo_config() + "' --log " + log_uri + " --topic " +
-         topic + " " + args;
-}
+using namespace std::chrono_literals;
 
 class KafkaTest : public ::testing::Test {
  protected:
@@ -46,10 +45,14 @@ class KafkaTest : public ::testing::Test {
 
   // sluice on the broker, this test's topic and a scratch SQLite file.
   std::string sluice(const std::string& args) const {
-    return sluice_cmd(log_uri(), topic_, "--sink sqlite:" + db() + " " + args);
+    return SluiceCommand{.log = log_uri(), .topic = topic_, .sink = "sqlite:" + db()}.command(args);
+  }
+  // sluice on the broker and `topic`, without a sink.
+  std::string sluice_on(const std::string& topic, const std::string& args) const {
+    return SluiceCommand{.log = log_uri(), .topic = topic}.command(args);
   }
 
-  RunResult sh(const std::string& cmd) const { return run_shell(cmd, dir_.path()); }
+  RunResult sh(const std::string& cmd) const { return dir_.shell(cmd); }
 
   void create_topic(int partitions) {
     auto r = sh(sluice("topics create " + topic_ + " -p " + std::to_string(partitions)));
@@ -100,7 +103,7 @@ class KafkaTest : public ::testing::Test {
   // The fixture's expected records (the seed's format_data output), each given an id.
   std::vector<std::pair<std::string, std::string>> fixture_records() const {
     std::vector<std::pair<std::string, std::string>> out;
-    std::istringstream lines(slurp(std::string(SLUICE_FIXTURES) + "/randomuser/expected.jsonl"));
+    std::istringstream lines(read_fixture("randomuser/expected.jsonl"));
     int n = 0;
     for (std::string line; std::getline(lines, line);) {
       if (line.empty()) continue;
@@ -196,13 +199,12 @@ std::string without_id(const std::string& value) {
 // The order the builtin generator makes records in for a seed, as record (without its
 // id) -> index: the records produced to a one-partition topic of an embedded log.
 std::map<std::string, size_t> generation_order(const fs::path& dir, int records, int seed) {
-  std::string log = "file:" + (dir / "order-log").string();
-  EXPECT_EQ(run_shell(sluice_cmd(log, "order", "topics create order -p 1"), dir).code, 0);
-  auto p =
-      run_shell(sluice_cmd(log, "order", fmt::format("produce --records {} --rate 0 --seed {}", records, seed)), dir);
+  const SluiceCommand order{.log = "file:" + (dir / "order-log").string(), .topic = "order"};
+  EXPECT_EQ(run_shell(order.command("topics create order -p 1"), dir).code, 0);
+  auto p = run_shell(order.command(fmt::format("produce --records {} --rate 0 --seed {}", records, seed)), dir);
   EXPECT_EQ(p.code, 0) << p.err;
   std::map<std::string, size_t> index;
-  for (const auto& m : read_topic(log, "order", std::chrono::seconds(60)))
+  for (const auto& m : read_topic(order.log, "order", std::chrono::seconds(60)))
     index.emplace(without_id(m.value), index.size());
   EXPECT_EQ(index.size(), static_cast<size_t>(records));
   return index;
@@ -230,11 +232,10 @@ TEST_F(KafkaTest, GroupedSendingKeepsLibrdkafkasPartitionsAndEachPartitionsOrder
   for (std::string partitioner : {"murmur2_random", "fnv1a_random", "consistent"}) {
     SCOPED_TRACE(partitioner);
     std::string topic = topic_ + "-" + partitioner, ref = topic + "-ref";
-    for (const auto& t : {topic, ref}) ASSERT_EQ(sh(sluice_cmd(log_uri(), t, "topics create " + t + " -p 3")).code, 0);
-    auto p = sh(sluice_cmd(log_uri(), topic,
-                           fmt::format("--set kafka.partitioner={} --set kafka.queue.buffering.max.messages=500 "
-                                       "produce --records {} --rate 0 --seed 7 --json",
-                                       partitioner, kRecords)));
+    for (const auto& t : {topic, ref}) ASSERT_EQ(sh(sluice_on(t, "topics create " + t + " -p 3")).code, 0);
+    auto p = sh(sluice_on(topic, fmt::format("--set kafka.partitioner={} --set kafka.queue.buffering.max.messages=500 "
+                                             "produce --records {} --rate 0 --seed 7 --json",
+                                             partitioner, kRecords)));
     ASSERT_EQ(p.code, 0) << p.err;
     auto msgs = read_topic(log_uri(), topic, std::chrono::seconds(60));
     ASSERT_EQ(msgs.size(), index.size());
@@ -272,16 +273,22 @@ TEST_F(KafkaTest, AddedPartitionsTakeKeysAfterTheNextRefresh) {
   constexpr int kRecords = 40000;  // 8 s at 5,000 records/s
   auto index = generation_order(dir_.path(), kRecords, 11);
   create_topic(2);
-  pid_t producer = spawn_shell(sluice(fmt::format("--set kafka.topic.metadata.refresh.interval.ms=1000 "
-                                                  "produce --records {} --rate 5000 --seed 11 --json",
-                                                  kRecords)),
-                               dir_.path() / "producer.txt");
-  ChildGuard guard{producer};
-  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
-  auto alter = sh("bash '" + repo_root() + "/scripts/kafka.sh' topics --alter --topic " + topic_ + " --partitions 4");
+  Process producer(sluice(fmt::format("--set kafka.topic.metadata.refresh.interval.ms=1000 "
+                                      "produce --records {} --rate 5000 --seed 11 --json",
+                                      kRecords)),
+                   {.output = dir_.path() / "producer.txt"});
+  {
+    // The partitions are added once records flow under the old count: the topic's end
+    // offsets have moved (2,000 records, 0.4 s of the run).
+    log::LogSettings s;
+    s.uri = log_uri();
+    auto admin = log::open_log(s)->admin();
+    ASSERT_TRUE(wait_for([&] { return records_in(*admin, topic_) >= 2000; }, 30s, "2,000 records in " + topic_))
+        << producer.output();
+  }
+  auto alter = kafka_script("topics --alter --topic " + topic_ + " --partitions 4");
   ASSERT_EQ(alter.code, 0) << alter.out << alter.err;
-  ASSERT_EQ(wait_exit(producer), 0) << slurp(dir_.path() / "producer.txt");
-  guard.pid = 0;
+  ASSERT_EQ(producer.wait(120s), 0) << producer.output();
   auto msgs = read_all();
   ASSERT_EQ(msgs.size(), index.size());
   std::set<std::string> keys;
@@ -331,7 +338,7 @@ TEST_F(KafkaTest, StreamWritesWhatKcatProduced) {
 
 // The seed's DAG publishes with kafka-python, one json.dumps(...).encode('utf-8') a record.
 TEST_F(KafkaTest, StreamWritesWhatTheSeedsPythonProducerPublished) {
-  if (std::system("python3 -c 'import kafka' >/dev/null 2>&1") != 0)
+  if (run_shell("python3 -c 'import kafka'").code != 0)
     GTEST_SKIP() << "kafka-python is not installed (pip install kafka-python)";
   create_topic(3);
   std::string file = (dir_.path() / "records.jsonl").string();
@@ -339,8 +346,8 @@ TEST_F(KafkaTest, StreamWritesWhatTheSeedsPythonProducerPublished) {
     std::ofstream out(file);
     for (const auto& [id, json] : fixture_records()) out << json << "\n";
   }
-  auto p = sh("python3 '" + std::string(SLUICE_FIXTURES) + "/../kafka/seed_producer.py' " + kafka_bootstrap() + " " +
-              topic_ + " '" + file + "'");
+  auto p = sh("python3 " + shell_quote((repo_root() / "tests" / "kafka" / "seed_producer.py").string()) + " " +
+              kafka_bootstrap() + " " + topic_ + " '" + file + "'");
   ASSERT_EQ(p.code, 0) << p.out << p.err;
   auto s = sh(sluice("stream --trigger available-now --json"));
   ASSERT_EQ(s.code, 0) << s.err;
@@ -351,17 +358,17 @@ TEST_F(KafkaTest, StreamWritesWhatTheSeedsPythonProducerPublished) {
 // queue, the query reads nothing meanwhile, and afterwards every id is in the table once.
 TEST_F(KafkaTest, BrokerStoppedFor20SecondsLosesAndDoublesNothing) {
   create_topic(3);
-  std::string kafka_sh = "bash '" + repo_root() + "/scripts/kafka.sh' ";
-  pid_t run = spawn_shell(sluice("run --for 40s --rate 500 --trigger 1s --json"), dir_.path() / "run.txt");
-  ChildGuard guard{run};
-  ASSERT_TRUE(wait_for([&] { return !table_column(db(), "SELECT id FROM users").empty(); }, std::chrono::seconds(30)))
-      << slurp(dir_.path() / "run.txt");
-  ASSERT_EQ(std::system((kafka_sh + "stop >/dev/null").c_str()), 0);
-  std::this_thread::sleep_for(std::chrono::seconds(20));  // the outage itself
-  ASSERT_EQ(std::system((kafka_sh + "start >/dev/null").c_str()), 0);
-  int code = wait_exit(run);
-  guard.pid = 0;
-  auto out = slurp(dir_.path() / "run.txt");
+  Process run(sluice("run --for 40s --rate 500 --trigger 1s --json"), {.output = dir_.path() / "run.txt"});
+  ASSERT_TRUE(wait_for([&] { return !table_column(db(), "SELECT id FROM users").empty(); }, 30s, "rows in the table"))
+      << run.output();
+  auto stop = kafka_script("stop");
+  ASSERT_EQ(stop.code, 0) << stop.out << stop.err;
+  // The outage itself: a duration under test, not a wait for something to happen.
+  std::this_thread::sleep_for(20s);
+  auto start = kafka_script("start");
+  ASSERT_EQ(start.code, 0) << start.out << start.err;
+  int code = run.wait(180s);
+  auto out = run.output();
   EXPECT_EQ(code, 0) << out;
   EXPECT_NE(out.find("\"final_lag\":0,"), std::string::npos) << out;
   expect_table_equals_topic();
@@ -384,43 +391,39 @@ TEST_F(KafkaTest, KillNineOneOfTwoStreamsInAGroup) {
   std::string stream_cmd = sluice(
       "--set kafka.session.timeout.ms=6000 --set kafka.heartbeat.interval.ms=500 "
       "--set kafka.max.poll.interval.ms=10000 stream --trigger 500ms");
-  pid_t producer = spawn_shell(sluice("produce --for 40s --rate 1000"), dir_.path() / "producer.txt");
-  ChildGuard pg{producer};
+  Process producer(sluice("produce --for 40s --rate 1000"), {.output = dir_.path() / "producer.txt"});
   fs::path logs[2] = {dir_.path() / "a.txt", dir_.path() / "b.txt"};
-  pid_t streams[2] = {spawn_shell(stream_cmd, logs[0]), spawn_shell(stream_cmd, logs[1])};
-  ChildGuard guards[2] = {{streams[0]}, {streams[1]}};
+  Process streams[2] = {Process(stream_cmd, {.output = logs[0]}), Process(stream_cmd, {.output = logs[1]})};
   int kills = 0, takeovers = 0;
   for (; kills < 4; ) {
-    std::this_thread::sleep_for(std::chrono::seconds(2));  // let both work a while
+    // Let both work a while: a duration, not a wait for something to happen.
+    std::this_thread::sleep_for(2s);
     int victim = kills % 2, survivor = 1 - victim;
     size_t before = count(slurp(logs[survivor]), "4 partitions assigned");
-    ::kill(streams[victim], SIGKILL);
-    wait_exit(streams[victim]);
+    streams[victim].signal(SIGKILL);
+    streams[victim].wait(10s);
     ++kills;
-    if (wait_for([&] { return count(slurp(logs[survivor]), "4 partitions assigned") > before; },
-                 std::chrono::seconds(40)))
+    if (wait_for([&] { return count(slurp(logs[survivor]), "4 partitions assigned") > before; }, 40s,
+                 "the survivor to take all four partitions"))
       ++takeovers;
     else
       ADD_FAILURE() << "kill " << kills << ": no takeover; the survivor's log:\n" << slurp(logs[survivor]);
     size_t assigned_before = count(slurp(logs[victim]), "partitions assigned");
-    streams[victim] = spawn_shell(stream_cmd, logs[victim]);
-    guards[victim].pid = streams[victim];
+    streams[victim] = Process(stream_cmd, {.output = logs[victim]});
     // The next kill waits for the rebalance this restart starts to finish: a member
     // killed mid-rebalance holds the group until the rebalance timeout.
-    EXPECT_TRUE(wait_for([&] { return count(slurp(logs[victim]), "partitions assigned") > assigned_before; },
-                         std::chrono::seconds(30)));
+    EXPECT_TRUE(wait_for([&] { return count(slurp(logs[victim]), "partitions assigned") > assigned_before; }, 30s,
+                         "the restarted stream's partitions"));
   }
-  EXPECT_EQ(wait_exit(producer), 0) << slurp(dir_.path() / "producer.txt");
-  pg.pid = 0;
+  EXPECT_EQ(producer.wait(120s), 0) << producer.output();
   EXPECT_EQ(takeovers, kills) << "the survivor did not take every partition over";
   // Let the group drain the topic, then stop both streams gracefully.
   auto total = read_all().size();
-  EXPECT_TRUE(wait_for([&] { return table_column(db(), "SELECT id FROM users").size() >= total; },
-                       std::chrono::seconds(90)))
+  EXPECT_TRUE(wait_for([&] { return table_column(db(), "SELECT id FROM users").size() >= total; }, 90s,
+                       "every record of the topic in the table"))
       << "table has " << table_column(db(), "SELECT id FROM users").size() << " of " << total;
-  for (pid_t p : streams) ::kill(p, SIGTERM);
-  for (pid_t p : streams) EXPECT_EQ(wait_exit(p), 0);
-  guards[0].pid = guards[1].pid = 0;
+  for (auto& p : streams) p.signal(SIGTERM);
+  for (auto& p : streams) EXPECT_EQ(p.wait(60s), 0);
   expect_table_equals_topic();
 }
 
@@ -434,24 +437,21 @@ TEST_F(KafkaTest, LongSinkStallKeepsTheGroupMembership) {
   ASSERT_EQ(sh(sluice("stream --trigger available-now")).code, 0);  // creates the table
   ASSERT_EQ(sh(sluice("produce --records 300 --rate 0")).code, 0);
   // Holds the database's write lock for 15 s.
-  pid_t locker = spawn_shell("python3 -c \"import sqlite3, time; c = sqlite3.connect('" + db() +
-                                 "', isolation_level=None); c.execute('BEGIN IMMEDIATE'); print('locked', flush=True); "
-                                 "time.sleep(15); c.execute('COMMIT')\"",
-                             dir_.path() / "locker.txt");
-  ChildGuard lg{locker};
-  ASSERT_TRUE(wait_for([&] { return slurp(dir_.path() / "locker.txt").find("locked") != std::string::npos; },
-                       std::chrono::seconds(10)));
-  pid_t stream = spawn_shell(sluice("--set kafka.session.timeout.ms=6000 --set kafka.max.poll.interval.ms=7000 "
-                                    "--set kafka.heartbeat.interval.ms=500 stream --trigger 500ms"),
-                             dir_.path() / "stream.txt");
-  ChildGuard sg{stream};
-  EXPECT_EQ(wait_exit(locker), 0);
-  lg.pid = 0;
-  EXPECT_TRUE(wait_for([&] { return table_column(db(), "SELECT id FROM users").size() >= 500; }, std::chrono::seconds(30)));
-  ::kill(stream, SIGTERM);
-  EXPECT_EQ(wait_exit(stream), 0);
-  sg.pid = 0;
-  auto log = slurp(dir_.path() / "stream.txt");
+  Process locker("python3 -c \"import sqlite3, time; c = sqlite3.connect('" + db() +
+                     "', isolation_level=None); c.execute('BEGIN IMMEDIATE'); print('locked', flush=True); "
+                     "time.sleep(15); c.execute('COMMIT')\"",
+                 {.output = dir_.path() / "locker.txt"});
+  ASSERT_TRUE(wait_for([&] { return locker.output().find("locked") != std::string::npos; }, 10s,
+                       "the locker to hold the lock"));
+  Process stream(sluice("--set kafka.session.timeout.ms=6000 --set kafka.max.poll.interval.ms=7000 "
+                        "--set kafka.heartbeat.interval.ms=500 stream --trigger 500ms"),
+                 {.output = dir_.path() / "stream.txt"});
+  EXPECT_EQ(locker.wait(60s), 0);
+  EXPECT_TRUE(wait_for([&] { return table_column(db(), "SELECT id FROM users").size() >= 500; }, 30s,
+                       "500 rows in the table"));
+  stream.signal(SIGTERM);
+  EXPECT_EQ(stream.wait(60s), 0);
+  auto log = stream.output();
   EXPECT_NE(log.find("sink not ready"), std::string::npos) << log;  // the stall happened
   EXPECT_EQ(log.find("maximum poll interval"), std::string::npos) << log;
   // Revoked once, at the graceful stop; never during the stall.

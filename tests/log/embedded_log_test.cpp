@@ -13,7 +13,8 @@
 #include "common/murmur2.h"
 #include "log/embedded/batch_format.h"
 #include "log/embedded/segment_files.h"
-#include "log/log.h"
+#include "log/factory/open_log.h"
+#include "support/scratch_dir.h"
 
 namespace sluice::log {
 namespace {
@@ -24,13 +25,9 @@ using namespace std::chrono_literals;
 class EmbeddedLogTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("sluice_log_test_" + std::to_string(::getpid()) + "_" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
     settings_.uri = "file:" + dir_.string();
     settings_.partitions = 3;
   }
-  void TearDown() override { fs::remove_all(dir_); }
 
   std::unique_ptr<Log> open() { return open_log(settings_); }
 
@@ -62,7 +59,8 @@ class EmbeddedLogTest : public ::testing::Test {
 
   std::string part_dir(const std::string& topic, int p) { return (dir_ / topic / std::to_string(p)).string(); }
 
-  fs::path dir_;
+  sluice::testing::ScratchDir scratch_;
+  const fs::path dir_ = scratch_.path() / "log";  // the log's directory; the log makes it
   LogSettings settings_;
 };
 

@@ -7,7 +7,7 @@
 
 #include <sstream>
 
-#include "log/log.h"
+#include "log/factory/open_log.h"
 
 namespace sluice::log {
 namespace {
@@ -34,6 +34,12 @@ class CapturedLog {
 // reason: none is lost from the count, none acknowledged, and the pinned chunks are
 // released (ASan checks the memory in CI).
 TEST(KafkaProducerTest, PinnedStagingMemoryIsBoundedAndEveryRecordIsReported) {
+#if defined(__SANITIZE_THREAD__)
+  // test_log runs under TSan (label tsan) for the embedded log and the staging pool, but
+  // librdkafka starts its threads with C11 thrd_create, which TSan does not intercept:
+  // one of them crashes in TSan's allocator. ASan checks this test instead.
+  GTEST_SKIP() << "under TSan: librdkafka's thrd_create threads crash TSan's allocator";
+#endif
   CapturedLog captured;
   LogSettings s;
   s.uri = "kafka://127.0.0.1:1";

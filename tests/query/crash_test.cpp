@@ -1,13 +1,21 @@
 // Crash tests of the whole pipeline, with the real binary: kill -9 the stream (and the
 // producer) at random moments while records flow; afterwards every record in the log
 // is in the table exactly once, and no good record went to the dead-letter topic.
+#include <gtest/gtest.h>
+#include <signal.h>
+
 #include <chrono>
 #include <random>
+#include <set>
 #include <thread>
 
 #include "common/uuid.h"
 #include "log/log.h"
-#include "query/test_env.h"
+#include "support/process.h"
+#include "support/scratch_dir.h"
+#include "support/tables.h"
+#include "support/topics.h"
+#include "support/wait.h"
 
 namespace sluice::testing {
 namespace {
@@ -44,18 +52,18 @@ TEST(CrashLoop, KillNineTheStreamTwentyTimesWhileProducing) {
   ScratchDir d;
   std::mt19937 rng(12345);
   auto out = d.path() / "procs.log";
-  pid_t producer = spawn_shell(d.command("produce --for 12s --rate 20000 --seed 3"), out);
-  ChildGuard producer_guard{producer};
-  ASSERT_TRUE(wait_for([&] { return fs::exists(d.path() / "log" / "user_created"); }, std::chrono::seconds(20)));
+  Process producer(d.command("produce --for 12s --rate 20000 --seed 3"), {.output = out});
+  ASSERT_TRUE(wait_for([&] { return fs::exists(d.path() / "log" / "user_created"); }, std::chrono::seconds(20),
+                       "the producer to create the topic"));
   std::uniform_int_distribution<int> pause(50, 500);
   for (int i = 0; i < 20; ++i) {
-    pid_t s = spawn_shell(d.command("stream --trigger continuous --max-records-per-batch 3000"), out);
-    ChildGuard guard{s};
+    Process s(d.command("stream --trigger continuous --max-records-per-batch 3000"), {.output = out});
+    // A random moment to crash at (the test's design, not a wait for something).
     std::this_thread::sleep_for(std::chrono::milliseconds(pause(rng)));
-    kill(s, SIGKILL);
-    EXPECT_EQ(wait_exit(s), 128 + SIGKILL) << slurp(out);
+    s.signal(SIGKILL);
+    EXPECT_EQ(s.wait(std::chrono::seconds(10)), 128 + SIGKILL) << slurp(out);
   }
-  EXPECT_EQ(wait_exit(producer), 0) << slurp(out);
+  EXPECT_EQ(producer.wait(std::chrono::seconds(60)), 0) << slurp(out);
   auto drain = d.run("stream --trigger available-now");
   ASSERT_EQ(drain.code, 0) << drain.err;
   expect_table_matches_log(d);
@@ -67,11 +75,11 @@ TEST(CrashLoop, KillNineTheProducerRepeatedly) {
   auto out = d.path() / "procs.log";
   std::uniform_int_distribution<int> pause(150, 900);
   for (int i = 0; i < 8; ++i) {
-    pid_t p = spawn_shell(d.command("produce --for 30s --rate 50000 --seed " + std::to_string(i + 1)), out);
-    ChildGuard guard{p};
+    Process p(d.command("produce --for 30s --rate 50000 --seed " + std::to_string(i + 1)), {.output = out});
+    // A random moment to crash at (the test's design, not a wait for something).
     std::this_thread::sleep_for(std::chrono::milliseconds(pause(rng)));
-    kill(p, SIGKILL);
-    wait_exit(p);
+    p.signal(SIGKILL);
+    p.wait(std::chrono::seconds(10));
   }
   auto drain = d.run("stream --trigger available-now");
   ASSERT_EQ(drain.code, 0) << drain.err;
@@ -83,14 +91,14 @@ TEST(GracefulStop, SigintFinishesTheBatchCommitsAndReplaysNothing) {
   auto p = d.run("produce --records 50000 --rate 0 --seed 9");
   ASSERT_EQ(p.code, 0) << p.err;
   auto out = d.path() / "stream.log";
-  pid_t s = spawn_shell(d.command("stream --trigger 500ms --max-records-per-batch 5000 --json"), out);
-  ChildGuard guard{s};
+  Process s(d.command("stream --trigger 500ms --max-records-per-batch 5000 --json"), {.output = out});
   // Stop it once it is working.
-  ASSERT_TRUE(wait_for([&] { return slurp(out).find("\"batch_id\":1,") != std::string::npos; }, std::chrono::seconds(30)))
+  ASSERT_TRUE(wait_for([&] { return slurp(out).find("\"batch_id\":1,") != std::string::npos; },
+                       std::chrono::seconds(30), "batch 1 in the stream's output"))
       << slurp(out);
   auto t0 = std::chrono::steady_clock::now();
-  kill(s, SIGINT);
-  EXPECT_EQ(wait_exit(s), 0) << slurp(out);
+  s.signal(SIGINT);
+  EXPECT_EQ(s.wait(std::chrono::seconds(60)), 0) << slurp(out);
   EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5));
   auto rows_after_stop = table_ids(d).size();
   // A restart reads exactly what the stopped run had not committed.

@@ -4,13 +4,15 @@
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <sstream>
 
 #include "config/config.h"
-#include "log/log.h"
+#include "log/factory/open_log.h"
 #include "mapping/mapping.h"
 #include "produce/produce_job.h"
-#include "query/test_env.h"
+#include "support/scratch_dir.h"
 #include "sinks/sqlite/sqlite_sink.h"
 #include "stream/query/query.h"
 
@@ -59,7 +61,7 @@ TEST(FixtureEndToEnd, ProduceStreamSqliteFieldForField) {
   stream::QueryOptions qo;
   qo.trigger = *stream::Trigger::parse("available-now");
   qo.log_progress = false;
-  stream::Query q(*consumer, *dlq, sink, schema, qo);
+  stream::Query q({.consumer = *consumer, .dead_letters = *dlq, .sink = sink, .schema = schema}, qo);
   auto s = q.run();
   ASSERT_EQ(s.written_rows, 6u);
   ASSERT_EQ(s.dead_lettered, 0u);

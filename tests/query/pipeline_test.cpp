@@ -1,10 +1,15 @@
 // The streaming query end to end, with the real binary: the fixtures' users through
 // produce -> stream -> SQLite field for field; every kind of bad record to the
 // dead-letter topic with its reason while the good records around it are written.
+#include <gtest/gtest.h>
 #include <simdjson.h>
 
-#include "log/log.h"
-#include "query/test_env.h"
+#include <map>
+#include <sstream>
+
+#include "log/factory/open_log.h"
+#include "support/scratch_dir.h"
+#include "support/topics.h"
 
 namespace sluice::testing {
 namespace {

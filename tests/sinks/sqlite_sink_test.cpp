@@ -10,23 +10,18 @@
 
 #include "common/error.h"
 #include "stream/row_parser.h"
+#include "support/scratch_dir.h"
 
 namespace sluice::sinks {
 namespace {
 
 namespace fs = std::filesystem;
-using stream::Row;
-using stream::Schema;
+using table::Row;
+using table::Schema;
 
 class SqliteSinkTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("sluice_sqlite_" + std::to_string(::getpid()) + "_" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    db_ = (dir_ / "user_data.db").string();
-  }
-  void TearDown() override { fs::remove_all(dir_); }
+  void SetUp() override { db_ = (dir_ / "user_data.db").string(); }
 
   Row row(const std::string& json) {
     Row r;
@@ -36,7 +31,8 @@ class SqliteSinkTest : public ::testing::Test {
     return r;
   }
 
-  fs::path dir_;
+  sluice::testing::ScratchDir scratch_;
+  const fs::path dir_ = scratch_.path() / "sink";  // made by the sink (or the test)
   std::string db_;
   Schema schema_ = Schema::from_config("users", {{"id", "uuid primary key"},
                                                  {"name", "text"},

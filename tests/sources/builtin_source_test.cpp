@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <set>
@@ -157,6 +158,217 @@ TEST(BuiltinSource, NationalityFilterAndLimits) {
   EXPECT_EQ(b.results, 5000u);
   big.stop();
   EXPECT_FALSE(big.next_batch(1, b));
+}
+
+// --- The golden file: seed 1's output, pinned across builds -------------------------
+//
+// SameSeedSameBytes compares two runs of one build; these compare against bytes an
+// earlier build wrote, so a change to the generator's draws (their number or order,
+// a leaf that stops drawing when it is not formatted) fails here.
+
+constexpr char kGoldenFile[] = "builtin/seed1.jsonl";
+constexpr uint32_t kGoldenResponses = 2, kGoldenUsers = 50;
+
+std::string golden_path() { return std::string(SLUICE_FIXTURES) + "/" + kGoldenFile; }
+
+// Seed 1's first kGoldenResponses responses of kGoldenUsers users, one a line.
+std::string golden_output() {
+  BuiltinSource src({.seed = 1});
+  SourceBatch b;
+  std::string out;
+  for (uint32_t i = 0; i < kGoldenResponses; ++i) {
+    EXPECT_TRUE(src.next_batch(kGoldenUsers, b));
+    EXPECT_EQ(b.body.find('\n'), std::string::npos);
+    out += b.body;
+    out += '\n';
+  }
+  return out;
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) out.push_back(line);
+  return out;
+}
+
+std::string read_golden() {
+  std::ifstream in(golden_path(), std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+TEST(BuiltinSource, Seed1OutputMatchesTheGoldenFile) {
+  std::string got = golden_output();
+  if (const char* u = std::getenv("SLUICE_UPDATE_GOLDEN"); u && std::string_view(u) == "1") {
+    std::ofstream(golden_path(), std::ios::binary | std::ios::trunc) << got;
+    std::cout << "rewrote " << golden_path() << " (" << got.size() << " bytes)\n";
+  }
+  std::string want = read_golden();
+  ASSERT_FALSE(want.empty()) << golden_path() << " is missing or empty";
+  if (got == want) return;
+  size_t at = 0;
+  while (at < got.size() && at < want.size() && got[at] == want[at]) ++at;
+  size_t from = at < 60 ? 0 : at - 60;
+  FAIL() << "The builtin generator's output for seed 1 is not " << golden_path() << " any more (first difference at byte "
+         << at << " of " << want.size() << ", response " << std::count(want.begin(), want.begin() + at, '\n') + 1
+         << ").\n  want: ..." << want.substr(from, 120) << "\n  got:  ..." << got.substr(from, 120)
+         << "\nThe generator's draws changed: every seed now gives other users. Each leaf must make its draws, in "
+            "the same order, whether it is formatted or not (sources/builtin/user_generator.cpp). If the change is "
+            "intended, rewrite the file with\n  SLUICE_UPDATE_GOLDEN=1 tests/test_sources "
+            "--gtest_filter='BuiltinSource.Seed1*'\nin the build directory, and commit it with the change.";
+}
+
+// The paths of config/user_automation.yaml's mapping.fields templates, in order, each
+// split into its components as mapping::Mapping::paths() gives them ("{{", "}}" and
+// functions such as {uuid4()} read no path). Read from the YAML's text, as the lines
+// `    name: "template"` after `mapping:` and `  fields:` (this test links no config
+// parser); the caller checks the count, so a reshaped file fails loudly.
+std::vector<std::vector<std::string>> seed_mapping_paths(size_t& fields) {
+  std::ifstream in(std::string(SLUICE_FIXTURES) + "/../../config/user_automation.yaml");
+  std::vector<std::vector<std::string>> paths;
+  fields = 0;
+  bool in_mapping = false, in_fields = false;
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty() && line[0] != ' ' && line[0] != '#') in_mapping = line.starts_with("mapping:");
+    if (in_mapping && line.starts_with("  ") && line[2] != ' ') in_fields = line.starts_with("  fields:");
+    if (!in_mapping || !in_fields || !line.starts_with("    ")) continue;
+    size_t colon = line.find(':');
+    if (colon == std::string::npos) continue;
+    ++fields;
+    std::string tpl = line.substr(colon + 1);
+    for (size_t i = 0; i < tpl.size(); ++i) {
+      if (tpl.compare(i, 2, "{{") == 0 || tpl.compare(i, 2, "}}") == 0) {
+        ++i;
+        continue;
+      }
+      if (tpl[i] != '{') continue;
+      size_t end = tpl.find('}', i);
+      if (end == std::string::npos) break;
+      std::string inner = tpl.substr(i + 1, end - i - 1);
+      i = end;
+      if (inner.ends_with("()")) continue;
+      std::vector<std::string> path;
+      for (size_t from = 0;;) {
+        size_t dot = inner.find('.', from);
+        path.push_back(inner.substr(from, dot - from));
+        if (dot == std::string::npos) break;
+        from = dot + 1;
+      }
+      if (std::find(paths.begin(), paths.end(), path) == paths.end()) paths.push_back(path);
+    }
+  }
+  return paths;
+}
+
+// One record of a golden response: its bytes and what the JSON path finds at each path.
+struct GoldenRecord {
+  std::string json;
+  std::vector<FieldValue::State> states;
+  std::vector<std::string> texts;
+};
+
+// The golden file's records as the mapper sees them: a string's unescaped text, an
+// integer's JSON text, null, an object, or nothing at `paths`.
+std::vector<GoldenRecord> golden_records(const std::vector<std::vector<std::string>>& paths) {
+  std::vector<GoldenRecord> out;
+  simdjson::dom::parser p;
+  for (const std::string& line : lines_of(read_golden())) {
+    // Each record starts with {"gender":", which no record holds inside.
+    constexpr std::string_view kStart = R"({"gender":")";
+    std::vector<size_t> starts;
+    for (size_t at = line.find(kStart); at != std::string::npos; at = line.find(kStart, at + 1)) starts.push_back(at);
+    size_t end_of_results = line.rfind(R"(],"info":)");
+    element doc = p.parse(line);
+    size_t i = 0;
+    for (element u : doc["results"].get_array()) {
+      GoldenRecord r;
+      size_t end = i + 1 < starts.size() ? starts[i + 1] - 1 : end_of_results;  // -1: the comma
+      r.json = line.substr(starts.at(i), end - starts[i]);
+      for (const auto& path : paths) {
+        element e = u;
+        bool found = true;
+        for (const auto& c : path) {
+          if (!e.is_object() || e[c].error()) {
+            found = false;
+            break;
+          }
+          e = e[c];
+        }
+        std::string text;
+        FieldValue::State state = FieldValue::State::value;
+        if (!found) state = FieldValue::State::missing;
+        else if (e.is_null()) state = FieldValue::State::null;
+        else if (e.is_object() || e.is_array()) state = FieldValue::State::not_scalar;
+        else if (e.is_string()) text = std::string(std::string_view(e));
+        else text = std::to_string(int64_t(e));
+        r.states.push_back(state);
+        r.texts.push_back(text);
+      }
+      out.push_back(std::move(r));
+      ++i;
+    }
+    EXPECT_EQ(i, starts.size());
+  }
+  return out;
+}
+
+// project() on seed 1, read in the golden file's batches, must give each golden
+// record's values at `paths` and, as json(), its bytes.
+void expect_projection_matches_golden(const std::vector<std::vector<std::string>>& paths) {
+  std::vector<GoldenRecord> want = golden_records(paths);
+  ASSERT_EQ(want.size(), kGoldenResponses * kGoldenUsers) << golden_path();
+  struct Visitor : ProjectedVisitor {
+    const std::vector<GoldenRecord>* want;
+    size_t index = 0;
+    void on_record(const ProjectedRecord& r) override {
+      ASSERT_LT(index, want->size());
+      const GoldenRecord& g = (*want)[index];
+      auto values = r.values();
+      ASSERT_EQ(values.size(), g.states.size());
+      for (size_t s = 0; s < values.size(); ++s) {
+        SCOPED_TRACE("record " + std::to_string(index) + ", slot " + std::to_string(s));
+        EXPECT_EQ(values[s].state, g.states[s]);
+        if (g.states[s] != FieldValue::State::value) continue;
+        EXPECT_EQ(values[s].text, g.texts[s]);
+        std::string escaped;
+        append_json_escaped(escaped, values[s].text);
+        EXPECT_EQ(values[s].plain, escaped == values[s].text) << values[s].text;
+      }
+      EXPECT_EQ(r.json(), g.json) << "record " << index;
+      ++index;
+    }
+  } v;
+  v.want = &want;
+  BuiltinSource src({.seed = 1});
+  auto projection = src.project(paths);
+  ASSERT_NE(projection, nullptr);
+  for (uint32_t i = 0; i < kGoldenResponses; ++i) EXPECT_TRUE(projection->next_records(kGoldenUsers, v));
+  EXPECT_EQ(v.index, want.size());
+}
+
+TEST(BuiltinSource, ProjectionOfTheSeedMappingMatchesTheGoldenFile) {
+  size_t fields = 0;
+  auto paths = seed_mapping_paths(fields);
+  ASSERT_EQ(fields, 12u);
+  ASSERT_EQ(paths.size(), 15u);
+  expect_projection_matches_golden(paths);
+}
+
+TEST(BuiltinSource, ProjectionOfEveryLeafObjectAndUnknownPathMatchesTheGoldenFile) {
+  std::vector<std::vector<std::string>> paths = {
+      {"gender"}, {"name", "title"}, {"name", "first"}, {"name", "last"}, {"location", "street", "number"},
+      {"location", "street", "name"}, {"location", "city"}, {"location", "state"}, {"location", "country"},
+      {"location", "postcode"}, {"location", "coordinates", "latitude"}, {"location", "coordinates", "longitude"},
+      {"location", "timezone", "offset"}, {"location", "timezone", "description"}, {"email"}, {"login", "uuid"},
+      {"login", "username"}, {"login", "password"}, {"login", "salt"}, {"login", "md5"}, {"login", "sha1"},
+      {"login", "sha256"}, {"dob", "date"}, {"dob", "age"}, {"registered", "date"}, {"registered", "age"},
+      {"phone"}, {"cell"}, {"id", "name"}, {"id", "value"}, {"picture", "large"}, {"picture", "medium"},
+      {"picture", "thumbnail"}, {"nat"},
+      // Objects, and paths that lead nowhere (a prefix that is not a component, below a leaf).
+      {"location"}, {"location", "coordinates"}, {"id"}, {"nope"}, {"loc"}, {"name", "first", "x"}, {"dob", "da"}};
+  expect_projection_matches_golden(paths);
 }
 
 TEST(BuiltinSource, RandomSeedIsReported) {

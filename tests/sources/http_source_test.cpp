@@ -12,12 +12,12 @@
 #include <unistd.h>
 
 #include <deque>
-#include <fstream>
 #include <mutex>
-#include <sstream>
 #include <thread>
 
 #include "common/error.h"
+#include "support/paths.h"
+#include "support/wait.h"
 
 namespace sluice::sources {
 namespace {
@@ -25,12 +25,7 @@ namespace {
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-std::string fixture(const std::string& name) {
-  std::ifstream in(std::string(SLUICE_FIXTURES) + "/randomuser/" + name, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+std::string fixture(const std::string& name) { return testing::read_fixture("randomuser/" + name); }
 
 enum class Fault { ok, status500, status503, not_json, api_error, empty, truncated_file, cut_connection, slow };
 
@@ -248,7 +243,7 @@ TEST(HttpSource, StopInterruptsALongBackoff) {
     result = src.next_batch(6, b);
     returned = true;
   });
-  while (api.arrivals().empty()) std::this_thread::sleep_for(5ms);
+  testing::wait_for([&] { return !api.arrivals().empty(); }, 10s, "the first request");
   auto t0 = Clock::now();
   src.stop();
   t.join();

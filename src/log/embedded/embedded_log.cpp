@@ -16,6 +16,7 @@
 
 #include "common/error.h"
 #include "common/murmur2.h"
+#include "log/data_loss.h"
 #include "log/embedded/batch_format.h"
 #include "log/embedded/group_offsets.h"
 #include "log/embedded/partition_reader.h"
@@ -309,14 +310,16 @@ class EmbeddedConsumer : public Consumer {
           offset = opt_.start == StartFrom::latest ? extent.end : extent.start;
         } else if (it->second < extent.start || it->second > extent.end) {
           offset = extent.start;
-          std::string what = fmt::format(
-              "data loss: group {} committed offset {} of {}/{}, but the log holds offsets {} to {} (records deleted "
-              "by retention, or the topic was recreated)",
-              opt_.group, it->second, topic, p, extent.start, extent.end);
-          if (opt_.fail_on_data_loss)
-            throw DataLossError(what + "; set stream.fail_on_data_loss=false to go on from offset " +
-                                std::to_string(extent.start));
-          spdlog::warn("{}; going on from offset {} (stream.fail_on_data_loss is false)", what, extent.start);
+          DataLoss loss{.group = opt_.group,
+                        .topic = topic,
+                        .partition = p,
+                        .committed = it->second,
+                        .held_start = extent.start,
+                        .held_end = extent.end,
+                        .held_by = "log",
+                        .resume_at = extent.start};
+          if (opt_.fail_on_data_loss) throw DataLossError(data_loss_message(loss, OnDataLoss::fail));
+          spdlog::warn("{}", data_loss_message(loss, OnDataLoss::warn));
         } else {
           offset = it->second;
         }

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "log/log.h"
+#include "log/log_settings.h"
 
 namespace sluice::log::embedded {
 

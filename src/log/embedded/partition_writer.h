@@ -17,6 +17,7 @@
 
 #include "log/embedded/batch_format.h"
 #include "log/log.h"
+#include "log/log_settings.h"
 
 namespace sluice::log::embedded {
 

@@ -15,6 +15,7 @@
 #include <string>
 
 #include "log/log.h"
+#include "log/log_settings.h"
 
 namespace sluice::log::kafka {
 

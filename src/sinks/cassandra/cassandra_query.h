@@ -8,7 +8,7 @@
 #include <string>
 
 #include "config/config.h"
-#include "sinks/sqlite/sqlite_sink.h"  // QueryResult, shared with the SQLite sink
+#include "sinks/table_reader.h"
 
 namespace sluice::sinks {
 

@@ -34,8 +34,8 @@ std::string be(uint64_t v, int n) {
   return s;
 }
 
-const char* kind_name(stream::Value::Kind k) {
-  using K = stream::Value::Kind;
+const char* kind_name(table::Value::Kind k) {
+  using K = table::Value::Kind;
   switch (k) {
     case K::null: return "null";
     case K::text: return "text";
@@ -52,15 +52,15 @@ std::string text_cell(const cql::Bytes& b) { return b ? *b : std::string(); }
 
 }  // namespace
 
-const char* cassandra_type(stream::ColumnType t) {
+const char* cassandra_type(table::ColumnType t) {
   switch (t) {
-    case stream::ColumnType::text: return "TEXT";
-    case stream::ColumnType::int32: return "INT";
-    case stream::ColumnType::bigint: return "BIGINT";
-    case stream::ColumnType::float64: return "DOUBLE";
-    case stream::ColumnType::boolean: return "BOOLEAN";
-    case stream::ColumnType::uuid: return "UUID";
-    case stream::ColumnType::timestamp: return "TIMESTAMP";
+    case table::ColumnType::text: return "TEXT";
+    case table::ColumnType::int32: return "INT";
+    case table::ColumnType::bigint: return "BIGINT";
+    case table::ColumnType::float64: return "DOUBLE";
+    case table::ColumnType::boolean: return "BOOLEAN";
+    case table::ColumnType::uuid: return "UUID";
+    case table::ColumnType::timestamp: return "TIMESTAMP";
   }
   return "BLOB";
 }
@@ -78,7 +78,7 @@ std::string cassandra_create_keyspace(const std::string& keyspace, const std::st
   return fmt::format("CREATE KEYSPACE IF NOT EXISTS {} WITH replication = {}", cql_identifier(keyspace), replication);
 }
 
-std::string cassandra_create_table(const std::string& keyspace, const stream::Schema& schema) {
+std::string cassandra_create_table(const std::string& keyspace, const table::Schema& schema) {
   std::string cql = fmt::format("CREATE TABLE IF NOT EXISTS {}.{} (", cql_identifier(keyspace), cql_identifier(schema.table()));
   for (size_t i = 0; i < schema.columns().size(); ++i) {
     const auto& c = schema.columns()[i];
@@ -88,7 +88,7 @@ std::string cassandra_create_table(const std::string& keyspace, const stream::Sc
   return cql + ")";
 }
 
-std::string cassandra_insert(const std::string& keyspace, const stream::Schema& schema) {
+std::string cassandra_insert(const std::string& keyspace, const table::Schema& schema) {
   std::string cols, marks;
   for (size_t i = 0; i < schema.columns().size(); ++i) {
     cols += (i ? ", " : "") + cql_identifier(schema.columns()[i].name);
@@ -99,7 +99,7 @@ std::string cassandra_insert(const std::string& keyspace, const stream::Schema& 
 }
 
 void ensure_cassandra_table(cql::Session& s, const std::string& keyspace, const std::string& replication,
-                            const stream::Schema& schema) {
+                            const table::Schema& schema) {
   auto rows_of = [](cql::Response r, const char* what) {
     if (auto* rows = std::get_if<cql::RowsResult>(&r)) return std::move(*rows);
     throw FatalError(fmt::format("Cassandra answered the read of {} with no rows result", what));
@@ -146,8 +146,8 @@ void ensure_cassandra_table(cql::Session& s, const std::string& keyspace, const 
   }
 }
 
-bool bind_row(const stream::Row& row, const stream::Schema& schema, std::vector<cql::BindValue>& out, std::string& why) {
-  using K = stream::Value::Kind;
+bool bind_row(const table::Row& row, const table::Schema& schema, std::vector<cql::BindValue>& out, std::string& why) {
+  using K = table::Value::Kind;
   const auto& cols = schema.columns();
   out.clear();
   out.reserve(cols.size());
@@ -160,21 +160,21 @@ bool bind_row(const stream::Row& row, const stream::Schema& schema, std::vector<
     }
     bool ok = true;
     switch (c.type) {
-      case stream::ColumnType::text:
+      case table::ColumnType::text:
         ok = v.kind == K::text;
         if (ok) out.push_back(cql::BindValue::of(std::string(v.text)));
         break;
-      case stream::ColumnType::int32:
+      case table::ColumnType::int32:
         ok = v.kind == K::integer && v.integer >= std::numeric_limits<int32_t>::min() &&
              v.integer <= std::numeric_limits<int32_t>::max();
         if (ok) out.push_back(cql::BindValue::of(be(static_cast<uint32_t>(v.integer), 4)));
         break;
-      case stream::ColumnType::bigint:
-      case stream::ColumnType::timestamp:
+      case table::ColumnType::bigint:
+      case table::ColumnType::timestamp:
         ok = v.kind == K::integer || v.kind == K::timestamp;
         if (ok) out.push_back(cql::BindValue::of(be(static_cast<uint64_t>(v.integer), 8)));
         break;
-      case stream::ColumnType::float64: {
+      case table::ColumnType::float64: {
         ok = v.kind == K::real || v.kind == K::integer;
         double d = v.kind == K::real ? v.real : static_cast<double>(v.integer);
         uint64_t bits;
@@ -182,17 +182,17 @@ bool bind_row(const stream::Row& row, const stream::Schema& schema, std::vector<
         if (ok) out.push_back(cql::BindValue::of(be(bits, 8)));
         break;
       }
-      case stream::ColumnType::boolean:
+      case table::ColumnType::boolean:
         ok = v.kind == K::boolean;
         if (ok) out.push_back(cql::BindValue::of(std::string(1, v.boolean ? '\1' : '\0')));
         break;
-      case stream::ColumnType::uuid:
+      case table::ColumnType::uuid:
         ok = v.kind == K::uuid;
         if (ok) out.push_back(cql::BindValue::of(std::string(reinterpret_cast<const char*>(v.uuid.data()), 16)));
         break;
     }
     if (!ok) {
-      why = fmt::format("column {} of type {} cannot hold a {} value", c.name, stream::type_name(c.type), kind_name(v.kind));
+      why = fmt::format("column {} of type {} cannot hold a {} value", c.name, table::type_name(c.type), kind_name(v.kind));
       return false;
     }
   }

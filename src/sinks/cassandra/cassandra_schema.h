@@ -11,19 +11,19 @@
 #include <vector>
 
 #include "cql/session.h"
-#include "stream/schema.h"
+#include "table/schema.h"
 
 namespace sluice::sinks {
 
 // The CQL type of a column: "TEXT", "INT"... (system_schema spells them in lower case).
-const char* cassandra_type(stream::ColumnType t);
+const char* cassandra_type(table::ColumnType t);
 // A name as a CQL identifier: as is when CQL keeps it so, else double-quoted.
 std::string cql_identifier(const std::string& name);
 
 std::string cassandra_create_keyspace(const std::string& keyspace, const std::string& replication);
-std::string cassandra_create_table(const std::string& keyspace, const stream::Schema& schema);
+std::string cassandra_create_table(const std::string& keyspace, const table::Schema& schema);
 // INSERT INTO ks.t (c1, ...) VALUES (?, ...): an upsert in Cassandra, every value bound.
-std::string cassandra_insert(const std::string& keyspace, const stream::Schema& schema);
+std::string cassandra_insert(const std::string& keyspace, const table::Schema& schema);
 
 // Creates the keyspace and the table if missing (only what is missing, so a user
 // without CREATE permission can write to existing ones), then checks the table: every
@@ -31,11 +31,11 @@ std::string cassandra_insert(const std::string& keyspace, const stream::Schema& 
 // no clustering column. Throws FatalError naming the mismatch; CqlError from the
 // server passes through.
 void ensure_cassandra_table(cql::Session& s, const std::string& keyspace, const std::string& replication,
-                            const stream::Schema& schema);
+                            const table::Schema& schema);
 
 // The row's values in schema order, serialised for their columns. Returns false with
 // `why` if a value does not fit its column (the row parser normally prevents it).
-bool bind_row(const stream::Row& row, const stream::Schema& schema, std::vector<cql::BindValue>& out,
+bool bind_row(const table::Row& row, const table::Schema& schema, std::vector<cql::BindValue>& out,
               std::string& why);
 
 }  // namespace sluice::sinks

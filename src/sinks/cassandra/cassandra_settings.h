@@ -8,7 +8,7 @@
 // lists and shell history: cassandra.password_env (the name of an environment
 // variable) or cassandra.password_file are the better places, and giving it in more
 // than one place is an error. The password never appears in describe(), messages or
-// logs: redacted() and redact_uri() drop it.
+// logs: redacted() and redact_uri() (common/uri.h) drop it.
 #include <optional>
 #include <string>
 #include <string_view>
@@ -31,10 +31,6 @@ struct CassandraUri {
 
 // Throws UsageError naming what is wrong (quoting the URI only without its password).
 CassandraUri parse_cassandra_uri(std::string_view uri);
-
-// Any URI with its "user:password@" cut to "user@" (for messages about a URI that may
-// not even parse).
-std::string redact_uri(std::string_view uri);
 
 // Session options from the URI and the cassandra.* keys: hosts, credentials (password
 // from the URI, cassandra.password_env or cassandra.password_file), keyspace for USE

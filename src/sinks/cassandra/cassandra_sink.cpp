@@ -10,6 +10,7 @@
 #include <numeric>
 #include <thread>
 
+#include "common/backoff.h"
 #include "common/error.h"
 #include "sinks/cassandra/cassandra_schema.h"
 
@@ -71,12 +72,13 @@ int64_t now_us() {
 }  // namespace
 
 CassandraSink::CassandraSink(CassandraUri uri, cql::SessionOptions session, CassandraSinkOptions options,
-                             const stream::Schema& schema)
+                             const table::Schema& schema)
     : uri_(std::move(uri)),
       session_options_(std::move(session)),
       opts_(std::move(options)),
       schema_(schema),
-      insert_cql_(cassandra_insert(uri_.keyspace, schema)) {
+      insert_cql_(cassandra_insert(uri_.keyspace, schema)),
+      retry_backoff_({opts_.retry_backoff, opts_.retry_backoff_max}) {
   if (opts_.max_in_flight < 1) opts_.max_in_flight = 1;
   if (opts_.attempts < 1) opts_.attempts = 1;
 }
@@ -127,7 +129,7 @@ std::optional<WriteResult> CassandraSink::ready() {
   }
 }
 
-WriteResult CassandraSink::write(std::span<const stream::Row> rows) {
+WriteResult CassandraSink::write(std::span<const table::Row> rows) {
   if (rows.empty()) return {};
   if (auto r = ready()) return *r;
   const size_t n = rows.size();
@@ -137,7 +139,7 @@ WriteResult CassandraSink::write(std::span<const stream::Row> rows) {
   last_timestamp_us_ = t - 1;
   std::vector<uint32_t> todo(n);
   std::iota(todo.begin(), todo.end(), 0u);
-  auto backoff = opts_.retry_backoff;
+  retry_backoff_.reset();  // every call starts from retry_backoff
   for (int attempt = 1;; ++attempt) {
     auto round = std::make_shared<Round>();
     send_round(rows, todo, timestamps, round);
@@ -156,17 +158,23 @@ WriteResult CassandraSink::write(std::span<const stream::Row> rows) {
       return {WriteStatus::retry, fmt::format("{} of {} rows not acknowledged after {} attempt{}: {}",
                                               round->failures.size(), n, attempt, attempt == 1 ? "" : "s",
                                               first.message)};
+    // Not interruptible: there is no notion of closing the sink or its session while a
+    // write() runs (the Sink seam has no stop; the query's stop() reaches the sink only
+    // between calls, and the session closes only in its destructor, on this thread).
+    // So the wait is bounded instead: at most attempts - 1 waits per call, wait k under
+    // min(retry_backoff_max, retry_backoff * 2^k) (with the defaults, 100 + 200 + 400 ms
+    // at most in all).
+    auto wait = retry_backoff_.next();
     spdlog::debug("Cassandra sink: {} rows failed ({}); sending them again in {} ms", round->failures.size(),
-                  first.message, backoff.count());
-    std::this_thread::sleep_for(backoff);
-    backoff *= 2;
+                  first.message, wait.count());
+    std::this_thread::sleep_for(wait);
     todo.clear();
     for (const auto& f : round->failures) todo.push_back(f.first);
     std::sort(todo.begin(), todo.end());
   }
 }
 
-void CassandraSink::send_round(std::span<const stream::Row> rows, const std::vector<uint32_t>& todo,
+void CassandraSink::send_round(std::span<const table::Row> rows, const std::vector<uint32_t>& todo,
                                const std::vector<int64_t>& timestamps, const std::shared_ptr<Round>& round) {
   const size_t max = opts_.max_in_flight;
   round->low_water = max * 3 / 4;
@@ -212,7 +220,7 @@ void CassandraSink::send_round(std::span<const stream::Row> rows, const std::vec
   round->cv.wait(lk, [&] { return round->in_flight == 0; });
 }
 
-std::unique_ptr<Sink> open_cassandra_sink(const config::Config& cfg, const stream::Schema& schema) {
+std::unique_ptr<Sink> open_cassandra_sink(const config::Config& cfg, const table::Schema& schema) {
   CassandraUri uri;
   try {
     uri = parse_cassandra_uri(cfg.str("sink"));

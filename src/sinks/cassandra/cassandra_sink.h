@@ -12,7 +12,9 @@
 // with a client-side timestamp fixed for the call so that a retried row keeps its
 // first timestamp. Rows that fail with a transient error (timeout, closed connection,
 // Unavailable, Overloaded, Write_timeout...) are sent again a few times with backoff
-// inside the call. The answer follows the Sink contract:
+// inside the call (sluice::Backoff: full jitter from retry_backoff, doubling up to
+// retry_backoff_max; a bounded wait that nothing interrupts, see the .cpp). The answer
+// follows the Sink contract:
 //   Ok     every row acknowledged at the configured consistency;
 //   Error  the server rejected a row (Invalid, a value that does not fit): the query
 //          then isolates the bad row by writing one at a time;
@@ -29,6 +31,7 @@
 #include <memory>
 #include <string>
 
+#include "common/backoff.h"
 #include "cql/session.h"
 #include "sinks/cassandra/cassandra_settings.h"
 #include "sinks/sink.h"
@@ -39,32 +42,37 @@ struct CassandraSinkOptions {
   std::string replication = "{'class': 'SimpleStrategy', 'replication_factor': 1}";
   size_t max_in_flight = 256;
   int attempts = 4;  // sends of a row within one write() call
+  // The wait before the k-th resend (k = 0, 1, ...) of a call is random in
+  // [0, min(retry_backoff_max, retry_backoff * 2^k)]. With 4 attempts the cap is not
+  // reached (100, 200, 400 ms); it bounds the in-call wait if attempts grows.
   std::chrono::milliseconds retry_backoff{100};
+  std::chrono::milliseconds retry_backoff_max{1'000};
 };
 
 class CassandraSink : public Sink {
  public:
   CassandraSink(CassandraUri uri, cql::SessionOptions session, CassandraSinkOptions options,
-                const stream::Schema& schema);
+                const table::Schema& schema);
   ~CassandraSink() override;
   void ensure_schema() override;
-  WriteResult write(std::span<const stream::Row> rows) override;
+  WriteResult write(std::span<const table::Row> rows) override;
   std::string describe() const override;
 
  private:
   struct Round;
   std::optional<WriteResult> ready();
-  void send_round(std::span<const stream::Row> rows, const std::vector<uint32_t>& todo,
+  void send_round(std::span<const table::Row> rows, const std::vector<uint32_t>& todo,
                   const std::vector<int64_t>& timestamps, const std::shared_ptr<Round>& round);
 
   CassandraUri uri_;
   cql::SessionOptions session_options_;
   CassandraSinkOptions opts_;
-  const stream::Schema& schema_;
+  const table::Schema& schema_;
   std::string insert_cql_;
   std::unique_ptr<cql::Session> session_;
   cql::PreparedPtr insert_;
   int64_t last_timestamp_us_ = 0;
+  Backoff retry_backoff_;  // write()'s in-call resends; the writer thread only
   // Per-row write latency (EXECUTE sent -> acknowledged), in 1/8-octave buckets of
   // microseconds: logged as p50/p99 when the sink closes.
   std::vector<uint64_t> latency_buckets_;
@@ -72,6 +80,6 @@ class CassandraSink : public Sink {
 };
 
 // From the config's `sink` URI and cassandra.* keys. Throws UsageError.
-std::unique_ptr<Sink> open_cassandra_sink(const config::Config& cfg, const stream::Schema& schema);
+std::unique_ptr<Sink> open_cassandra_sink(const config::Config& cfg, const table::Schema& schema);
 
 }  // namespace sluice::sinks

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
+#include <map>
 
 #include "common/error.h"
 #include "common/uuid.h"
@@ -14,15 +15,15 @@ namespace {
 
 std::string quote_id(const std::string& id) { return "\"" + id + "\""; }
 
-const char* sqlite_type(stream::ColumnType t) {
+const char* sqlite_type(table::ColumnType t) {
   switch (t) {
-    case stream::ColumnType::text: return "TEXT";
-    case stream::ColumnType::int32:
-    case stream::ColumnType::bigint: return "INTEGER";
-    case stream::ColumnType::float64: return "REAL";
-    case stream::ColumnType::boolean: return "BOOLEAN";
-    case stream::ColumnType::uuid: return "UUID";
-    case stream::ColumnType::timestamp: return "TIMESTAMP";
+    case table::ColumnType::text: return "TEXT";
+    case table::ColumnType::int32:
+    case table::ColumnType::bigint: return "INTEGER";
+    case table::ColumnType::float64: return "REAL";
+    case table::ColumnType::boolean: return "BOOLEAN";
+    case table::ColumnType::uuid: return "UUID";
+    case table::ColumnType::timestamp: return "TIMESTAMP";
   }
   return "BLOB";
 }
@@ -74,8 +75,8 @@ void exec(sqlite3* db, const std::string& sql, const std::string& path) {
 // The order SQLite keeps the primary key in, for the kinds a key column can hold:
 // integers, reals and booleans by value, text and UUID blobs by bytes (memcmp, as
 // SQLite's BINARY collation and blob comparison do). Nulls first.
-bool key_less(const stream::Value& a, const stream::Value& b) {
-  using K = stream::Value::Kind;
+bool key_less(const table::Value& a, const table::Value& b) {
+  using K = table::Value::Kind;
   if (a.kind != b.kind) return a.kind < b.kind;
   switch (a.kind) {
     case K::null: return false;
@@ -97,7 +98,7 @@ void register_uuid_functions(sqlite3* db) {
                           nullptr);
 }
 
-std::string sqlite_create_table(const stream::Schema& schema) {
+std::string sqlite_create_table(const table::Schema& schema) {
   std::string sql = "CREATE TABLE IF NOT EXISTS " + quote_id(schema.table()) + " (";
   for (size_t i = 0; i < schema.columns().size(); ++i) {
     const auto& c = schema.columns()[i];
@@ -113,7 +114,7 @@ std::string sqlite_create_table(const stream::Schema& schema) {
   return sql + ")";
 }
 
-SqliteSink::SqliteSink(std::string path, const stream::Schema& schema) : path_(std::move(path)), schema_(schema) {
+SqliteSink::SqliteSink(std::string path, const table::Schema& schema) : path_(std::move(path)), schema_(schema) {
   auto parent = std::filesystem::path(path_).parent_path();
   std::error_code ec;
   if (!parent.empty()) std::filesystem::create_directories(parent, ec);
@@ -185,7 +186,7 @@ WriteResult SqliteSink::fail(int rc, const char* what) {
   return {WriteStatus::error, msg};
 }
 
-WriteResult SqliteSink::write(std::span<const stream::Row> rows) {
+WriteResult SqliteSink::write(std::span<const table::Row> rows) {
   if (rows.empty()) return {};
   if (!upsert_) ensure_schema();
   int rc = sqlite3_step(begin_);
@@ -208,15 +209,15 @@ WriteResult SqliteSink::write(std::span<const stream::Row> rows) {
       const auto& v = row.values[i];
       int p = static_cast<int>(i) + 1;
       switch (v.kind) {
-        case stream::Value::Kind::null: rc = sqlite3_bind_null(upsert_, p); break;
-        case stream::Value::Kind::text:
+        case table::Value::Kind::null: rc = sqlite3_bind_null(upsert_, p); break;
+        case table::Value::Kind::text:
           rc = sqlite3_bind_text(upsert_, p, v.text.data(), static_cast<int>(v.text.size()), SQLITE_STATIC);
           break;
-        case stream::Value::Kind::integer:
-        case stream::Value::Kind::timestamp: rc = sqlite3_bind_int64(upsert_, p, v.integer); break;
-        case stream::Value::Kind::real: rc = sqlite3_bind_double(upsert_, p, v.real); break;
-        case stream::Value::Kind::boolean: rc = sqlite3_bind_int(upsert_, p, v.boolean ? 1 : 0); break;
-        case stream::Value::Kind::uuid: rc = sqlite3_bind_blob(upsert_, p, v.uuid.data(), 16, SQLITE_STATIC); break;
+        case table::Value::Kind::integer:
+        case table::Value::Kind::timestamp: rc = sqlite3_bind_int64(upsert_, p, v.integer); break;
+        case table::Value::Kind::real: rc = sqlite3_bind_double(upsert_, p, v.real); break;
+        case table::Value::Kind::boolean: rc = sqlite3_bind_int(upsert_, p, v.boolean ? 1 : 0); break;
+        case table::Value::Kind::uuid: rc = sqlite3_bind_blob(upsert_, p, v.uuid.data(), 16, SQLITE_STATIC); break;
       }
       if (rc != SQLITE_OK) {
         sqlite3_reset(upsert_);

@@ -20,22 +20,23 @@
 #include <vector>
 
 #include "sinks/sink.h"
+#include "sinks/table_reader.h"
 
 namespace sluice::sinks {
 
 class SqliteSink : public Sink {
  public:
   // Opens (creating) the database file. Throws FatalError if it cannot.
-  SqliteSink(std::string path, const stream::Schema& schema);
+  SqliteSink(std::string path, const table::Schema& schema);
   ~SqliteSink() override;
   void ensure_schema() override;
-  WriteResult write(std::span<const stream::Row> rows) override;
+  WriteResult write(std::span<const table::Row> rows) override;
   std::string describe() const override;
 
  private:
   WriteResult fail(int rc, const char* what);
   std::string path_;
-  const stream::Schema& schema_;
+  const table::Schema& schema_;
   sqlite3* db_ = nullptr;
   sqlite3_stmt* upsert_ = nullptr;
   std::vector<uint32_t> order_;  // write order of the current batch's rows (by key)
@@ -44,16 +45,11 @@ class SqliteSink : public Sink {
 };
 
 // The CREATE TABLE statement for a schema (quoted identifiers).
-std::string sqlite_create_table(const stream::Schema& schema);
+std::string sqlite_create_table(const table::Schema& schema);
 
 // Runs one SQL statement on a sink database for `sluice query`: column names, then
 // each row as display text (nullopt for NULL; UUID blobs as canonical text). Throws
 // UsageError with SQLite's message for bad SQL, FatalError if the file cannot open.
-struct QueryResult {
-  std::vector<std::string> columns;
-  std::vector<bool> numeric;  // per column: integer/real values print as JSON numbers
-  std::vector<std::vector<std::optional<std::string>>> rows;
-};
 QueryResult sqlite_query(const std::string& path, const std::string& sql);
 
 // Registers uuid(text) -> blob and uuid_text(blob) -> text on a connection.

@@ -13,8 +13,11 @@
 // Speed: responses are appended field by field into a reused buffer from tables
 // escaped once at start-up; about a million users a second on one core. project()
 // formats only the fields a mapping reads and writes no JSON at all.
+//
+// The files of sources/builtin/ and what each owns: README.md there.
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -22,6 +25,10 @@
 #include "sources/source.h"
 
 namespace sluice::sources {
+
+namespace builtin {
+class UserProjection;
+}
 
 struct BuiltinSourceOptions {
   uint64_t seed = 0;                       // 0: pick one at random (describe() names it)
@@ -46,14 +53,14 @@ class BuiltinSource : public Source {
   static std::vector<std::string> known_nationalities();
 
  private:
-  friend class BuiltinProjection;
+  friend class builtin::UserProjection;
   // How many of the `n` records asked for may be generated (0: stopped or exhausted).
   uint32_t take(uint32_t n);
   // Counts a response of `n` records and `bytes` bytes handed out.
   void count(uint32_t n, size_t bytes);
 
-  struct Impl;
-  Impl* impl_;
+  struct Impl;  // the generator, its Rng and next_batch()'s scratch user
+  std::unique_ptr<Impl> impl_;
   uint64_t seed_;
   uint64_t max_records_;
   std::atomic<bool> stopped_{false};

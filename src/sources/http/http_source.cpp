@@ -7,8 +7,8 @@
 
 #include <atomic>
 #include <map>
-#include <random>
 
+#include "common/backoff.h"
 #include "common/error.h"
 #include "common/version.h"
 
@@ -34,7 +34,7 @@ struct Failure {
 }  // namespace
 
 struct HttpSource::Impl {
-  explicit Impl(HttpSourceOptions opt) : o(std::move(opt)) {
+  explicit Impl(HttpSourceOptions opt) : o(std::move(opt)), backoff({o.backoff_initial, o.backoff_max}) {
     std::call_once(curl_once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
     curl = curl_easy_init();
     if (!curl) throw FatalError("libcurl could not create a handle");
@@ -47,10 +47,7 @@ struct HttpSource::Impl {
   }
 
   // Waits until `until` unless stop() comes first; false if stopped.
-  bool sleep_until(Clock::time_point until) {
-    std::unique_lock lk(wait_mu);
-    return !wait_cv.wait_until(lk, until, [&] { return stopping.load(); });
-  }
+  bool sleep_until(Clock::time_point until) { return stop_signal.wait_until(until); }
 
   std::string request_url(uint32_t n) const {
     return o.url + (o.url.find('?') == std::string::npos ? "?" : "&") + "results=" + std::to_string(n);
@@ -163,11 +160,12 @@ struct HttpSource::Impl {
   std::string user_agent;
   simdjson::dom::parser parser;
   uint32_t results_count = 0;
+  // stop() sets `stopping` (polled by curl's progress callback, so it must be cheap)
+  // and then stops `stop_signal` (wakes the backoff and rate-limit waits).
   std::atomic<bool> stopping{false};
-  std::mutex wait_mu;
-  std::condition_variable wait_cv;
+  StopSignal stop_signal;
   Clock::time_point next_allowed{};
-  std::mt19937_64 rng{std::random_device{}()};
+  Backoff backoff;  // next_batch()'s thread only; reset at the start of every call
   std::map<std::string, Clock::time_point> next_log;
   std::map<std::string, uint64_t> suppressed;
 
@@ -188,7 +186,7 @@ HttpSource::~HttpSource() = default;
 bool HttpSource::next_batch(uint32_t n, SourceBatch& out) {
   Impl& m = *impl_;
   n = std::clamp<uint32_t>(n, 1, 5000);
-  auto backoff = m.o.backoff_initial;
+  m.backoff.reset();  // every call starts from backoff_initial
   for (int attempt = 0;; ++attempt) {
     if (m.stopping.load() || !m.wait_for_rate()) return false;
     {
@@ -217,21 +215,15 @@ bool HttpSource::next_batch(uint32_t n, SourceBatch& out) {
       std::lock_guard lk(m.stats_mu);
       ++m.stats.retries;
     }
-    // Equal jitter: half the backoff, plus a random part of the other half.
-    auto half = backoff / 2;
-    std::uniform_int_distribution<int64_t> jitter(0, std::max<int64_t>(0, half.count()));
-    auto wait = half + std::chrono::milliseconds(jitter(m.rng));
-    backoff = std::min(m.o.backoff_max, backoff * 2);
-    if (!m.sleep_until(Clock::now() + wait)) return false;
+    // Full jitter (common/backoff.h): a random wait in [0, min(backoff_max,
+    // backoff_initial * 2^attempt)], which stop() cuts short.
+    if (!m.sleep_until(Clock::now() + m.backoff.next())) return false;
   }
 }
 
 void HttpSource::stop() {
-  {
-    std::lock_guard lk(impl_->wait_mu);
-    impl_->stopping = true;
-  }
-  impl_->wait_cv.notify_all();
+  impl_->stopping = true;  // before the signal: a woken next_batch() sees it
+  impl_->stop_signal.stop();
 }
 
 SourceStats HttpSource::stats() const {

@@ -2,7 +2,9 @@
 // The http source: the seed's get_data() (requests.get("https://randomuser.me/api/")),
 // in batches: GET <url>?results=N with libcurl on one kept-alive handle, gzip,
 // connect/read/request timeouts, an optional rate limit, and retries with exponential
-// backoff and full jitter.
+// backoff, full jitter and a cap (sluice::Backoff, common/backoff.h): the wait before
+// retry n is random in [0, min(backoff_max, backoff_initial * 2^n)], and stop() cuts
+// it short.
 //
 // Every response is checked before it is handed out: a non-2xx status, a timeout, a
 // failed connection, a body that is not JSON or is cut short, an `{"error": ...}`
@@ -12,7 +14,6 @@
 //
 // Threading: next_batch() on one thread; stop() and stats() from any thread.
 #include <chrono>
-#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <string>

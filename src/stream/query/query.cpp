@@ -2,14 +2,16 @@
 
 #include <spdlog/spdlog.h>
 
-#include <condition_variable>
+#include <array>
+#include <cmath>
 #include <mutex>
 #include <optional>
-#include <random>
-#include <set>
 #include <thread>
 
+#include "common/backoff.h"
 #include "common/error.h"
+#include "log/dead_letter.h"
+#include "log/lag.h"
 #include "stream/row_parser.h"
 
 namespace sluice::stream {
@@ -25,27 +27,91 @@ int64_t wall_ms() {
       .count();
 }
 
+// End-to-end latency buckets: 20 per decade (12% apart) from 1 ms to 100 s, so that
+// the summary's p50/p99 estimated from them are within a few per cent; below that
+// 0.1, 0.25 and 0.5 ms.
+std::span<const double> e2e_latency_buckets() {
+  static const std::vector<double> b = [] {
+    std::vector<double> v = {0.0001, 0.00025, 0.0005};
+    for (int i = 0; i <= 100; ++i) v.push_back(0.001 * std::pow(10.0, i / 20.0));
+    return v;
+  }();
+  return b;
+}
+
+// The query's series, moved by the query's thread only.
+struct QueryMetrics {
+  explicit QueryMetrics(metrics::Registry& r)
+      : registry(r),
+        batches(r.counter("sluice_query_batches_total", "Micro-batches the query committed.")),
+        records(r.counter("sluice_query_records_total", "Records the query read from the topic.")),
+        written(r.counter("sluice_query_rows_written_total", "Rows the sink acknowledged.")),
+        skipped(r.counter("sluice_query_skipped_total", "Bad records dropped under stream.on_error: skip.")),
+        sink_retries(r.counter("sluice_query_sink_retries_total", "Sink writes answered Retry (the batch waited).")),
+        batch_duration(r.histogram("sluice_query_batch_duration_seconds", "Micro-batch wall time, read to commit.",
+                                   metrics::latency_seconds_buckets())),
+        latency(r.histogram("sluice_query_latency_seconds",
+                            "End-to-end latency of each record: its timestamp to its offsets committed.",
+                            e2e_latency_buckets())) {
+    const char* names[] = {"read", "parse", "write", "commit"};
+    for (size_t i = 0; i < 4; ++i)
+      phase[i] = &r.histogram("sluice_query_phase_seconds", "Micro-batch time by phase.",
+                              metrics::latency_seconds_buckets(), {{"phase", names[i]}});
+  }
+
+  metrics::Counter& dead_letter(BadRecordStage stage, BadRecord kind) {
+    auto& slot = dead_letters[static_cast<size_t>(stage)][static_cast<size_t>(kind)];
+    if (!slot)
+      slot = &registry.counter("sluice_query_dead_letters_total", "Bad records the query sent to the dead-letter topic.",
+                               {{"stage", std::string(to_string(stage))}, {"kind", std::string(to_string(kind))}});
+    return *slot;
+  }
+  uint64_t dead_lettered() const {
+    uint64_t n = 0;
+    for (const auto& per_stage : dead_letters)
+      for (const auto* c : per_stage)
+        if (c) n += c->value();
+    return n;
+  }
+
+  // The counters at one moment: a batch's or a run's figures are the difference of two.
+  struct Mark {
+    uint64_t batches = 0, records = 0, written = 0, dead_lettered = 0, skipped = 0, sink_retries = 0;
+  };
+  Mark mark() const {
+    return {batches.value(), records.value(), written.value(), dead_lettered(), skipped.value(), sink_retries.value()};
+  }
+
+  metrics::Registry& registry;
+  metrics::Counter &batches, &records, &written, &skipped, &sink_retries;
+  metrics::Histogram &batch_duration, &latency;
+  std::array<metrics::Histogram*, 4> phase{};
+  std::array<std::array<metrics::Counter*, std::size(kBadRecordKinds)>, 3> dead_letters{};
+};
+
 }  // namespace
 
 struct Query::Impl {
-  Impl(log::Consumer& c, log::Producer& d, sinks::Sink& s, const Schema& sc, QueryOptions o, ProgressHistory* h,
-       log::Admin* a)
-      : consumer(c), dlq(d), sink(s), schema(sc), opt(std::move(o)), history(h), admin(a), parser(sc, opt.max_value_bytes) {}
+  Impl(QueryParts p, QueryOptions o)
+      : own_registry(p.metrics ? nullptr : std::make_unique<metrics::Registry>()),
+        m(p.metrics ? *p.metrics : *own_registry),
+        consumer(p.consumer),
+        dlq(p.dead_letters),
+        sink(p.sink),
+        schema(p.schema),
+        opt(std::move(o)),
+        history(p.history),
+        admin(p.admin),
+        parser(p.schema, opt.max_value_bytes),
+        backoff({opt.retry_backoff, opt.retry_backoff_max}) {}
 
   // Partitions holding records the group has not committed yet, with the end offset
   // to reach (what once and available-now mean by "there now").
   std::map<int32_t, int64_t> pending_at_start() {
-    std::map<int32_t, int64_t> target;
-    auto d = admin->describe_topic(opt.topic);
-    std::map<int32_t, int64_t> done;
-    for (auto& g : admin->group_offsets(opt.topic))
-      if (g.group == opt.name) done = g.committed;
-    for (const auto& p : d.partitions) {
-      auto it = done.find(p.partition);
-      int64_t from = it != done.end() ? std::max(it->second, p.start_offset) : (opt.start_latest ? p.end_offset : p.start_offset);
-      if (p.end_offset > from) target[p.partition] = p.end_offset;
-    }
-    return target;
+    auto committed = log::committed_of(admin->group_offsets(opt.topic), opt.name);
+    auto lag = log::consumer_lag(admin->describe_topic(opt.topic), committed,
+                                 opt.start_latest ? log::StartFrom::latest : log::StartFrom::earliest);
+    return lag.pending();
   }
 
   bool reached(const std::map<int32_t, int64_t>& target) {
@@ -60,10 +126,7 @@ struct Query::Impl {
   // --- waiting that stop() interrupts ----------------------------------------------
 
   // Sleeps until `until` or stop(); false if stopped.
-  bool wait_until(Clock::time_point until) {
-    std::unique_lock lk(wait_mu);
-    return !wait_cv.wait_until(lk, until, [&] { return stopping.load(); });
-  }
+  bool wait_until(Clock::time_point until) { return stop_signal.wait_until(until); }
 
   // --- one micro-batch ---------------------------------------------------------------
 
@@ -74,7 +137,7 @@ struct Query::Impl {
     size_t max = opt.max_records_per_batch;
     auto got = consumer.poll(max, first_wait);
     while (!got.empty()) {
-      for (auto& m : got) msgs.push_back(std::move(m));
+      for (auto& g : got) msgs.push_back(std::move(g));
       if (msgs.size() >= max || stopping.load()) break;
       got = consumer.poll(max - msgs.size(), std::chrono::milliseconds(0));
     }
@@ -82,33 +145,26 @@ struct Query::Impl {
 
   // Counts a bad record and queues it for the dead-letter topic (sent at flush time,
   // so that a failed send can be repeated before the offsets move).
-  void dead_letter(size_t msg_index, std::string_view reason, const char* stage) {
+  void dead_letter(size_t msg_index, BadRecord kind, std::string_view reason, BadRecordStage stage) {
     if (opt.on_error == OnError::skip) {
-      ++progress.skipped;
+      m.skipped.add();
       return;
     }
-    const auto& m = msgs[msg_index];
-    auto [it, fresh] = reasons_logged.insert(std::string(reason.substr(0, reason.find(':'))));
-    if (fresh)
-      spdlog::warn("bad record at {}/{} offset {} ({}): sent to {} (further records of this kind are counted, not logged)",
-                   m.topic, m.partition, m.offset, reason, opt.dead_letter_topic);
-    pending_dead.push_back({msg_index, std::string(reason), stage});
-    ++progress.dead_lettered;
+    const auto& msg = msgs[msg_index];
+    auto& c = m.dead_letter(stage, kind);
+    if (c.value() == 0)
+      spdlog::warn("bad record at {}/{} offset {} ({}): sent to {} (further records of kind {} are counted, not logged)",
+                   msg.topic, msg.partition, msg.offset, reason, opt.dead_letter_topic, to_string(kind));
+    pending_dead.push_back({msg_index, kind, std::string(reason), stage});
+    c.add();
   }
 
-  void send_dead_letter(const log::Message& m, const std::string& reason, const char* stage) {
-    const log::Header headers[] = {
-        {"error.reason", reason},
-        {"error.stage", stage},
-        {"source.topic", m.topic},
-        {"source.partition", std::to_string(m.partition)},
-        {"source.offset", std::to_string(m.offset)},
-        {"source.timestamp", std::to_string(m.timestamp_ms)},
-    };
+  void send_dead_letter(const log::Message& msg, BadRecord kind, const std::string& reason, BadRecordStage stage) {
+    auto headers = log::dead_letter_headers({.kind = kind, .stage = stage, .reason = reason, .from = &msg});
     log::OutRecord r;
     r.topic = opt.dead_letter_topic;
-    if (m.key) r.key = *m.key;
-    r.value = m.value;
+    if (msg.key) r.key = *msg.key;
+    r.value = msg.value;
     r.headers = headers;
     dlq.send(r);
   }
@@ -133,7 +189,7 @@ struct Query::Impl {
                          msgs[i].offset, outcome.reason));
         return false;
       }
-      dead_letter(i, outcome.reason, "parse");
+      dead_letter(i, outcome.kind, outcome.reason, BadRecordStage::parse);
     }
     rows.resize(n);
     return true;
@@ -144,29 +200,28 @@ struct Query::Impl {
   // writing one at a time. Returns false if stopped or failed before all were written.
   bool write() {
     if (rows.empty()) return true;
-    auto backoff = opt.retry_backoff;
+    backoff.reset();
     while (true) {
       auto r = sink.write(std::span<const Row>(rows));
       if (r.status == sinks::WriteStatus::ok) {
-        progress.written_rows += rows.size();
+        m.written.add(rows.size());
         return true;
       }
       if (r.status == sinks::WriteStatus::error) return write_one_by_one(r.message);
-      ++progress.write_retries;
-      if (progress.write_retries == 1 || progress.write_retries % 50 == 0)
+      m.sink_retries.add();
+      uint64_t attempt = m.sink_retries.value() - batch_mark.sink_retries;
+      if (attempt == 1 || attempt % 50 == 0)
         spdlog::warn("sink not ready ({}); batch {} waits and retries (attempt {})", r.message, progress.batch_id,
-                     progress.write_retries);
-      if (!backoff_wait(backoff)) return false;
+                     attempt);
+      if (!backoff_wait()) return false;
     }
   }
 
   // Waits out a backoff; false if stopped. Meanwhile the consumer keeps its group
   // membership (Kafka: a sink outage longer than max.poll.interval.ms would otherwise
   // get this member kicked out and its partitions moved).
-  bool backoff_wait(std::chrono::milliseconds& backoff) {
-    std::uniform_int_distribution<int64_t> jitter(0, backoff.count() / 2);
-    auto until = Clock::now() + backoff + std::chrono::milliseconds(jitter(rng));
-    backoff = std::min(opt.retry_backoff_max, backoff * 2);
+  bool backoff_wait() {
+    auto until = Clock::now() + backoff.next();
     while (Clock::now() < until) {
       consumer.keep_alive();
       if (!wait_until(std::min(until, Clock::now() + std::chrono::seconds(1)))) return false;
@@ -178,24 +233,25 @@ struct Query::Impl {
     spdlog::warn("sink rejected batch {} ({}); writing its rows one by one to isolate the bad ones", progress.batch_id,
                  batch_error);
     for (size_t i = 0; i < rows.size(); ++i) {
-      auto backoff = opt.retry_backoff;
+      backoff.reset();
       while (true) {
         auto r = sink.write(std::span<const Row>(&rows[i], 1));
         if (r.status == sinks::WriteStatus::ok) {
-          ++progress.written_rows;
+          m.written.add();
           break;
         }
         if (r.status == sinks::WriteStatus::error) {
-          const auto& m = msgs[row_msg[i]];
+          const auto& msg = msgs[row_msg[i]];
           if (opt.on_error == OnError::fail) {
-            fail(fmt::format("sink rejected the record at {}/{} offset {}: {}", m.topic, m.partition, m.offset, r.message));
+            fail(fmt::format("sink rejected the record at {}/{} offset {}: {}", msg.topic, msg.partition, msg.offset,
+                             r.message));
             return false;
           }
-          dead_letter(row_msg[i], "sink rejected the row: " + r.message, "sink");
+          dead_letter(row_msg[i], BadRecord::sink_rejected, "sink rejected the row: " + r.message, BadRecordStage::sink);
           break;
         }
-        ++progress.write_retries;
-        if (!backoff_wait(backoff)) return false;
+        m.sink_retries.add();
+        if (!backoff_wait()) return false;
       }
     }
     return true;
@@ -206,23 +262,23 @@ struct Query::Impl {
   // sends after a failure (the topic may then hold a record twice; the table never).
   bool flush_dead_letters() {
     if (pending_dead.empty()) return true;
-    auto backoff = opt.retry_backoff;
+    backoff.reset();
     while (true) {
       auto before = dlq.poll();
-      for (const auto& d : pending_dead) send_dead_letter(msgs[d.msg], d.reason, d.stage);
+      for (const auto& d : pending_dead) send_dead_letter(msgs[d.msg], d.kind, d.reason, d.stage);
       auto after = dlq.flush(std::chrono::seconds(10));
       if (after.failed == before.failed && after.acked - before.acked >= pending_dead.size()) return true;
       spdlog::warn("dead-letter topic {} did not acknowledge {} records ({}); sending them again", opt.dead_letter_topic,
                    pending_dead.size(), after.last_error);
-      if (!backoff_wait(backoff)) return false;
+      if (!backoff_wait()) return false;
     }
   }
 
   void commit() {
     std::map<int32_t, int64_t> next;
-    for (const auto& m : msgs) {
-      auto& o = next[m.partition];
-      o = std::max(o, m.offset + 1);
+    for (const auto& msg : msgs) {
+      auto& o = next[msg.partition];
+      o = std::max(o, msg.offset + 1);
     }
     std::vector<log::TopicPartitionOffset> offsets;
     for (auto [p, o] : next) offsets.push_back({opt.topic, p, o});
@@ -247,15 +303,17 @@ struct Query::Impl {
   }
 
   // Runs one micro-batch. Returns the number of records read (0: nothing there).
+  // The batch's figures are the moves of the query's series while it ran.
   size_t run_batch(std::chrono::milliseconds first_wait) {
     progress = BatchProgress{};
     progress.batch_id = next_batch_id;
     progress.timestamp_ms = wall_ms();
+    batch_mark = m.mark();
     auto t0 = Clock::now();
     read(first_wait);
     progress.read_ms = ms_since(t0);
     if (msgs.empty()) return 0;
-    progress.input_rows = msgs.size();
+    m.records.add(msgs.size());
 
     auto t1 = Clock::now();
     if (!parse()) return msgs.size();
@@ -273,10 +331,23 @@ struct Query::Impl {
 
     int64_t now = wall_ms();
     latencies.clear();
-    for (const auto& m : msgs) latencies.push_back(static_cast<double>(std::max<int64_t>(0, now - m.timestamp_ms)));
-    for (size_t i = 0; i < latencies.size(); i += std::max<size_t>(1, latencies.size() / 64))
-      if (latency_sample.size() < 200'000) latency_sample.push_back(latencies[i]);
+    for (const auto& msg : msgs) {
+      double ms = static_cast<double>(std::max<int64_t>(0, now - msg.timestamp_ms));
+      latencies.push_back(ms);
+      m.latency.observe(ms / 1000.0);
+    }
     latency_quantiles(latencies, progress.latency_p50_ms, progress.latency_p99_ms, progress.latency_max_ms);
+    m.batches.add();
+    m.batch_duration.observe(progress.total_ms / 1000.0);
+    const double phase_ms[] = {progress.read_ms, progress.parse_ms, progress.write_ms, progress.commit_ms};
+    for (size_t i = 0; i < 4; ++i) m.phase[i]->observe(phase_ms[i] / 1000.0);
+
+    auto done = m.mark();
+    progress.input_rows = done.records - batch_mark.records;
+    progress.written_rows = done.written - batch_mark.written;
+    progress.dead_lettered = done.dead_lettered - batch_mark.dead_lettered;
+    progress.skipped = done.skipped - batch_mark.skipped;
+    progress.write_retries = static_cast<uint32_t>(done.sink_retries - batch_mark.sink_retries);
     double since_prev = last_batch_start ? std::chrono::duration<double>(t0 - *last_batch_start).count() : 0;
     last_batch_start = t0;
     progress.input_rows_per_s = since_prev > 0 ? static_cast<double>(progress.input_rows) / since_prev : 0;
@@ -287,20 +358,32 @@ struct Query::Impl {
   }
 
   void record_progress() {
-    {
-      std::lock_guard lk(state_mu);
-      ++summary.batches;
-      summary.input_rows += progress.input_rows;
-      summary.written_rows += progress.written_rows;
-      summary.dead_lettered += progress.dead_lettered;
-      summary.skipped += progress.skipped;
-    }
     if (history) history->add(progress);
-    if (!opt.log_progress) return;
     auto now = Clock::now();
     if (opt.trigger.kind == Trigger::Kind::continuous && now < next_progress_log) return;
     next_progress_log = now + std::chrono::seconds(1);
-    spdlog::info("progress {}", progress.to_json(opt.name));
+    auto level = opt.log_progress ? spdlog::level::info : spdlog::level::debug;
+    if (spdlog::should_log(level)) spdlog::log(level, "progress {}", progress.to_json(opt.name));
+  }
+
+  // This run's totals, from the series (moved since `run_mark`).
+  QuerySummary totals() const {
+    auto now = m.mark();
+    QuerySummary s;
+    {
+      std::lock_guard lk(state_mu);
+      s = summary;
+    }
+    s.batches = now.batches - run_mark.batches;
+    s.input_rows = now.records - run_mark.records;
+    s.written_rows = now.written - run_mark.written;
+    s.dead_lettered = now.dead_lettered - run_mark.dead_lettered;
+    s.skipped = now.skipped - run_mark.skipped;
+    s.sink_retries = now.sink_retries - run_mark.sink_retries;
+    auto lat = m.latency.snapshot().since(run_latency);
+    s.latency_p50_ms = lat.quantile(0.50) * 1000;
+    s.latency_p99_ms = lat.quantile(0.99) * 1000;
+    return s;
   }
 
   // A FatalError from the log or the sink (data loss, a broker that refuses the group,
@@ -313,11 +396,11 @@ struct Query::Impl {
     } catch (const FatalError& e) {
       fail(e.what());
     }
-    std::lock_guard lk(state_mu);
-    summary.elapsed_s = std::chrono::duration<double>(Clock::now() - start).count();
-    double max_ms = 0;
-    latency_quantiles(latency_sample, summary.latency_p50_ms, summary.latency_p99_ms, max_ms);
-    return summary;
+    {
+      std::lock_guard lk(state_mu);
+      summary.elapsed_s = std::chrono::duration<double>(Clock::now() - start).count();
+    }
+    return totals();
   }
 
   void run_batches() {
@@ -364,6 +447,10 @@ struct Query::Impl {
     }
   }
 
+  std::unique_ptr<metrics::Registry> own_registry;  // when the caller gave none
+  QueryMetrics m;
+  QueryMetrics::Mark run_mark = m.mark(), batch_mark;
+  metrics::HistogramSnapshot run_latency = m.latency.snapshot();
   log::Consumer& consumer;
   log::Producer& dlq;
   sinks::Sink& sink;
@@ -377,43 +464,37 @@ struct Query::Impl {
   std::vector<log::Message> msgs;
   std::vector<Row> rows;
   std::vector<size_t> row_msg;
-  std::vector<double> latencies, latency_sample;
-  std::set<std::string> reasons_logged;
-  struct DeadLetter {
+  std::vector<double> latencies;
+  struct PendingDeadLetter {
     size_t msg;
+    BadRecord kind;
     std::string reason;
-    const char* stage;
+    BadRecordStage stage;
   };
-  std::vector<DeadLetter> pending_dead;
-  std::mt19937_64 rng{std::random_device{}()};
+  std::vector<PendingDeadLetter> pending_dead;
+  Backoff backoff;
   BatchProgress progress;
   uint64_t next_batch_id = 0;
   std::optional<Clock::time_point> last_batch_start;
   Clock::time_point next_progress_log{};
 
   std::atomic<bool> stopping{false};
-  std::mutex wait_mu;
-  std::condition_variable wait_cv;
+  StopSignal stop_signal;  // wakes the waits between batches and retries
 
-  mutable std::mutex state_mu;  // guards summary and committed_offsets
+  mutable std::mutex state_mu;  // guards summary (failed, error, elapsed) and committed_offsets
   QuerySummary summary;
   std::map<int32_t, int64_t> committed_offsets;
 };
 
-Query::Query(log::Consumer& consumer, log::Producer& dead_letters, sinks::Sink& sink, const Schema& schema,
-             QueryOptions options, ProgressHistory* history, log::Admin* admin)
-    : impl_(std::make_unique<Impl>(consumer, dead_letters, sink, schema, std::move(options), history, admin)) {}
+Query::Query(QueryParts parts, QueryOptions options) : impl_(std::make_unique<Impl>(parts, std::move(options))) {}
 
 Query::~Query() = default;
 
 QuerySummary Query::run() { return impl_->run(); }
 
 void Query::stop() {
-  {
-    std::lock_guard lk(impl_->wait_mu);
-    impl_->stopping = true;
-  }
-  impl_->wait_cv.notify_all();
+  impl_->stopping = true;
+  impl_->stop_signal.stop();
 }
 
 std::map<int32_t, int64_t> Query::committed() const {
@@ -421,9 +502,6 @@ std::map<int32_t, int64_t> Query::committed() const {
   return impl_->committed_offsets;
 }
 
-QuerySummary Query::totals() const {
-  std::lock_guard lk(impl_->state_mu);
-  return impl_->summary;
-}
+QuerySummary Query::totals() const { return impl_->totals(); }
 
 }  // namespace sluice::stream

@@ -24,10 +24,11 @@
 #include <string>
 
 #include "log/log.h"
+#include "metrics/registry.h"
 #include "sinks/sink.h"
 #include "stream/query/progress.h"
 #include "stream/query/trigger.h"
-#include "stream/schema.h"
+#include "stream/row_parser.h"
 
 namespace sluice::stream {
 
@@ -44,9 +45,12 @@ struct QueryOptions {
   size_t max_value_bytes = 1 << 20;
   std::chrono::milliseconds retry_backoff{100};       // first wait after a sink Retry
   std::chrono::milliseconds retry_backoff_max{5'000};
-  bool log_progress = true;  // one JSON line per batch (continuous: at most one a second)
+  // One JSON line per batch in the log (continuous: at most one a second), at info
+  // level when true, else at debug level.
+  bool log_progress = true;
 };
 
+// The totals of one run(), read from the query's series (moved since it started).
 struct QuerySummary {
   uint64_t batches = 0;
   uint64_t input_rows = 0;
@@ -54,21 +58,39 @@ struct QuerySummary {
   uint64_t dead_lettered = 0;
   uint64_t skipped = 0;
   double elapsed_s = 0;
-  double latency_p50_ms = 0, latency_p99_ms = 0;  // over a sample of all batches
+  uint64_t sink_retries = 0;
+  double latency_p50_ms = 0, latency_p99_ms = 0;  // from the latency histogram
   bool failed = false;
   std::string error;  // why the query stopped, if failed
 };
 
+// What a query reads from and writes to; each must outlive the query. Built with
+// designated initialisers: Query({.consumer = c, .dead_letters = d, .sink = s, ...}).
+struct QueryParts {
+  // Configured with the query's group; the query subscribes it.
+  log::Consumer& consumer;
+  // Used by the query's thread only, or shared through a lock (pipeline/).
+  log::Producer& dead_letters;
+  sinks::Sink& sink;
+  const Schema& schema;
+  // Tells once and available-now what "there now" is: the topic's end offsets when the
+  // query starts, against the group's committed offsets. Without it they stop at the
+  // first empty read, which on Kafka may come before the group got its partitions.
+  log::Admin* admin = nullptr;
+  // Receives every batch's progress (optional).
+  ProgressHistory* history = nullptr;
+  // Where the query's series live (null: a registry of its own):
+  //   sluice_query_batches_total, sluice_query_records_total (read),
+  //   sluice_query_rows_written_total, sluice_query_dead_letters_total{stage,kind},
+  //   sluice_query_skipped_total, sluice_query_sink_retries_total,
+  //   sluice_query_batch_duration_seconds, sluice_query_phase_seconds{phase},
+  //   sluice_query_latency_seconds (record timestamp -> offsets committed).
+  metrics::Registry* metrics = nullptr;
+};
+
 class Query {
  public:
-  // The consumer must be configured with the query's group; the query subscribes it.
-  // `history` (optional) receives every batch's progress.
-  // `admin` (optional) tells once and available-now what "there now" is: the topic's
-  // end offsets when the query starts, against the group's committed offsets. Without
-  // it they stop at the first empty read, which on Kafka may come before the group
-  // got its partitions.
-  Query(log::Consumer& consumer, log::Producer& dead_letters, sinks::Sink& sink, const Schema& schema,
-        QueryOptions options, ProgressHistory* history = nullptr, log::Admin* admin = nullptr);
+  Query(QueryParts parts, QueryOptions options);
   ~Query();
 
   // Runs micro-batches until stop(), or the trigger's end (once, available-now), or a
