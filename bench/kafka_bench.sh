@@ -12,7 +12,7 @@
 #      kcat runs of thousands of records for one partition; it is shuffled with a fixed
 #      seed). kcat hands lines to librdkafka one by one, in the file's order; sluice
 #      groups the up to 1,024 records it stages by partition and hands over a group at
-#      a time (src/log/kafka/kafka_log.cpp), which is part of what is measured;
+#      a time (src/log/kafka/kafka_producer.cpp), which is part of what is measured;
 #  (b'') the same messages in the dump's order (partition runs of thousands), for
 #      reference: kcat's best case;
 #  (b') the same with values only (no key), as the seed's DAG publishes, for reference;

@@ -40,9 +40,9 @@ struct Pipeline::Impl {
     if (producing) {
       mapping = std::make_unique<mapping::Mapping>(
           mapping::Mapping::compile(cfg.section("mapping.fields"), cfg.str("produce.key")));
-      source = sources::make_source(cfg);
+      source = sources::make_source(cfg, std::nullopt, &registry);
     }
-    if (streaming) sink = sinks::open_sink(cfg, *schema);
+    if (streaming) sink = sinks::open_sink(cfg, *schema, &registry);
 
     log = log::open_log(log::log_settings(cfg));
     admin = log->admin();

@@ -29,21 +29,11 @@ struct ProduceMetrics {
         dlq_acked(r.counter("sluice_produce_dead_letters_acked_total",
                             "Records the dead-letter topic acknowledged (from the produce task's producer).")),
         delivery_failures(r.counter("sluice_log_delivery_failures_total", "Records the log refused for good.")),
-        src_requests(r.counter("sluice_source_requests_total", "Responses asked of the source.")),
-        src_responses(r.counter("sluice_source_responses_total", "Responses the source handed out.")),
-        src_records(r.counter("sluice_source_records_total", "User records the source handed out.")),
-        src_bytes(r.counter("sluice_source_bytes_total", "Response bytes the source handed out.")),
-        src_retries(r.counter("sluice_source_retries_total", "Source requests repeated after a failure.")),
         base_sent(sent.value()),
         base_produced(produced.value()),
         base_bytes(bytes.value()),
         base_dlq_acked(dlq_acked.value()),
-        base_failures(delivery_failures.value()),
-        base_requests(src_requests.value()),
-        base_responses(src_responses.value()),
-        base_records(src_records.value()),
-        base_src_bytes(src_bytes.value()),
-        base_retries(src_retries.value()) {}
+        base_failures(delivery_failures.value()) {}
 
   // Records the mapping rejected, by kind (registered on first use, so /metrics lists
   // the kinds that happened).
@@ -56,30 +46,6 @@ struct ProduceMetrics {
       slot.base = slot.counter->value();
     }
     return *slot.counter;
-  }
-
-  metrics::Counter& source_error(const std::string& kind) {
-    auto it = source_errors.find(kind);
-    if (it == source_errors.end()) {
-      auto& c = registry.counter("sluice_source_errors_total", "Failed source requests (each retried), by kind.",
-                                 {{"kind", kind}});
-      it = source_errors.emplace(kind, Slot{&c, c.value()}).first;
-    }
-    return *it->second.counter;
-  }
-
-  // Publishes the source's own totals (since it was created) as counter moves.
-  void publish_source(const sources::SourceStats& now) {
-    src_requests.add(now.requests - last_source.requests);
-    src_responses.add(now.batches - last_source.batches);
-    src_records.add(now.records - last_source.records);
-    src_bytes.add(now.bytes - last_source.bytes);
-    src_retries.add(now.retries - last_source.retries);
-    for (const auto& [kind, n] : now.errors) {
-      auto was = last_source.errors.find(kind);
-      source_error(kind).add(n - (was == last_source.errors.end() ? 0 : was->second));
-    }
-    last_source = now;
   }
 
   // Publishes a producer's totals (since it was created) as counter moves.
@@ -105,14 +71,6 @@ struct ProduceMetrics {
       s.map_failures += n;
       if (n) s.map_failure_kinds[std::string(to_string(kBadRecordKinds[k]))] = n;
     }
-    s.source.requests = src_requests.value() - base_requests;
-    s.source.batches = src_responses.value() - base_responses;
-    s.source.records = src_records.value() - base_records;
-    s.source.bytes = src_bytes.value() - base_src_bytes;
-    s.source.retries = src_retries.value() - base_retries;
-    s.source.errors.clear();
-    for (const auto& [kind, slot] : source_errors)
-      if (uint64_t n = slot.counter->value() - slot.base) s.source.errors[kind] = n;
   }
 
   struct Slot {
@@ -122,12 +80,8 @@ struct ProduceMetrics {
 
   metrics::Registry& registry;
   metrics::Counter &sent, &produced, &bytes, &dlq_acked, &delivery_failures;
-  metrics::Counter &src_requests, &src_responses, &src_records, &src_bytes, &src_retries;
   const uint64_t base_sent, base_produced, base_bytes, base_dlq_acked, base_failures;
-  const uint64_t base_requests, base_responses, base_records, base_src_bytes, base_retries;
   std::array<Slot, std::size(kBadRecordKinds)> dead_letters{};
-  std::map<std::string, Slot> source_errors;
-  sources::SourceStats last_source;
 };
 
 }  // namespace
@@ -144,7 +98,7 @@ struct ProduceJob::Impl {
         o(std::move(opt)) {
     data_source = s.describe();
     projection = s.project(m.paths());
-    metrics.last_source = s.stats();
+    source_at_start = s.stats();
     last_delivery = p.poll();
     if (&d != &p) last_dlq_delivery = d.poll();
   }
@@ -303,8 +257,8 @@ struct ProduceJob::Impl {
     dlq.send(r);
   }
 
-  // Publishes what the producers and the source report into the series, then reads
-  // this run's figures back from them.
+  // Publishes what the producers report into the series, then reads this run's
+  // figures back from them (the source moves its own series: sources/source.h).
   void refresh() {
     auto d = producer.poll();
     metrics.publish_delivery(d, last_delivery, metrics.produced);
@@ -317,7 +271,7 @@ struct ProduceJob::Impl {
     }
     // One producer for both topics: acknowledgements cannot be told apart, and all
     // count as produced.
-    metrics.publish_source(source.stats());
+    stats.source = source.stats().since(source_at_start);
     metrics.fill(stats);
     stats.elapsed_s = std::chrono::duration<double>(Clock::now() - start).count();
   }
@@ -397,6 +351,7 @@ struct ProduceJob::Impl {
   std::unique_ptr<metrics::Registry> own_registry;  // when the caller gave none
   ProduceMetrics metrics;
   sources::Source& source;
+  sources::SourceStats source_at_start;  // its stats when the job started
   std::unique_ptr<sources::Projection> projection;  // null: the source hands out responses
   mapping::Mapper mapper;
   log::Producer& producer;

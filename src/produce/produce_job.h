@@ -58,7 +58,9 @@ class ProduceJob {
   //   sluice_produce_sent_total, sluice_produce_records_total (acknowledged),
   //   sluice_produce_bytes_total, sluice_produce_dead_letters_total{stage,kind} (sent to
   //   the dead-letter topic), sluice_produce_dead_letters_acked_total,
-  //   sluice_log_delivery_failures_total, and the source's sluice_source_* series.
+  //   sluice_log_delivery_failures_total. The source moves its own sluice_source_*
+  //   series (sources/source.h); ProduceStats::source is what source.stats() moved
+  //   during the run.
   ProduceJob(sources::Source& source, const mapping::Mapping& mapping, log::Producer& producer,
              log::Producer& dlq_producer, ProduceOptions options, metrics::Registry* metrics = nullptr);
   ~ProduceJob();

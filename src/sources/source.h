@@ -11,14 +11,22 @@
 // record without writing JSON (the builtin generator) offers project(); the caller then
 // skips writing and re-parsing responses, as a database hands a scan only the columns
 // a query reads. The records, their order and their values are those of next_batch().
+//
+// Counting: every source registers and moves its series in the pipeline's metrics
+// registry through one SourceMetrics (below): sluice_source_requests_total,
+// _responses_total, _records_total, _bytes_total, _retries_total and
+// sluice_source_errors_total{kind}. Source::stats() reads them back.
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/field_value.h"
+#include "metrics/registry.h"
 
 namespace sluice::sources {
 
@@ -29,7 +37,8 @@ struct SourceBatch {
   uint32_t results = 0;  // number of user records in body (as the source counted them)
 };
 
-// Counters every source keeps (read by the progress line and the summary).
+// What a source counted (read by the progress line and the summary): its series'
+// moves since some moment (SourceMetrics::stats(): since the source was created).
 struct SourceStats {
   uint64_t requests = 0;        // responses asked for
   uint64_t batches = 0;         // responses handed out
@@ -44,6 +53,63 @@ struct SourceStats {
     for (auto& [k, v] : errors) n += v;
     return n;
   }
+  // What was counted between `earlier` and these stats of the same source (kinds
+  // with no new errors left out), e.g. one run of a job.
+  SourceStats since(const SourceStats& earlier) const;
+};
+
+// A source's series in a metrics registry, shared by every backend so that all count
+// alike. Registers on construction (errors on a kind's first failure, so /metrics lists
+// the kinds that happened); a series that exists is the same object (registry.h), so a
+// source created again in the same pipeline counts on where the last one left off.
+//
+// Threading: the series are moved (request(), response(), retry(), error()) by the
+// thread calling the source's next_batch() or its projection's next_records(), one
+// thread at a time (metrics.h: single writer), so at most one live source may move a
+// registry's series. stats() and records() may be called from any thread; stats() sees
+// each count whole, though two of them may be a moment apart.
+class SourceMetrics {
+ public:
+  // `registry` null: a registry of its own. The given one must outlive this.
+  explicit SourceMetrics(metrics::Registry* registry);
+  SourceMetrics(const SourceMetrics&) = delete;
+  SourceMetrics& operator=(const SourceMetrics&) = delete;
+  ~SourceMetrics();
+
+  // A response asked for (each attempt, retries included).
+  void request() { requests_.add(); }
+  // A response of `records` records and `bytes` bytes handed out (a projection's
+  // records: 0 bytes, as it writes none).
+  void response(uint64_t records, uint64_t bytes) {
+    responses_.add();
+    records_.add(records);
+    bytes_.add(bytes);
+  }
+  // An attempt repeated after a failure.
+  void retry() { retries_.add(); }
+  // A failure of `kind` ("http_500", "timeout", ...; SourceStats::errors). Kinds must
+  // come from a closed set (registry.h: at most kMaxSeries of them).
+  void error(std::string_view kind);
+
+  // Records handed out since this was created (a quota's count).
+  uint64_t records() const { return records_.value() - base_.records; }
+  // Everything counted since this was created, read from the series.
+  SourceStats stats() const;
+
+ private:
+  struct ErrorSeries {
+    metrics::Counter* counter = nullptr;
+    uint64_t base = 0;  // its value when this source registered it
+  };
+
+  std::unique_ptr<metrics::Registry> own_registry_;  // when none was given
+  metrics::Registry& registry_;
+  metrics::Counter &requests_, &responses_, &records_, &bytes_, &retries_;
+  SourceStats base_;  // the series' values on construction (errors: in errors_)
+  // Guards errors_ (written by the moving thread on a kind's first failure, read by
+  // stats()); the counters themselves are moved without it.
+  mutable std::mutex errors_mu_;
+  std::map<std::string, ErrorSeries, std::less<>> errors_;
 };
 
 // One record of a projection, valid during ProjectedVisitor::on_record only.
@@ -86,6 +152,8 @@ class Source {
   virtual bool next_batch(uint32_t n, SourceBatch& out) = 0;
   // Makes a blocked next_batch() return false soon. Callable from another thread.
   virtual void stop() = 0;
+  // What this source counted since it was created (SourceMetrics::stats()). Callable
+  // from any thread.
   virtual SourceStats stats() const = 0;
   virtual std::string describe() const = 0;  // e.g. "builtin generator (seed 42)"
   // A projection onto `paths` (each split into its components, as mapping::Mapping::

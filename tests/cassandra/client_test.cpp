@@ -9,6 +9,7 @@
 
 #include "cassandra/fake_server.h"
 #include "cql/session.h"
+#include "support/scratch_dir.h"
 #include "support/wait.h"
 
 namespace sluice::testing {
@@ -179,16 +180,11 @@ TEST(Connection, RefusedPortIsAConnectError) {
 
 // A self-signed certificate for IP 127.0.0.1, made with the openssl command line.
 struct SelfSigned {
-  std::filesystem::path dir = std::filesystem::temp_directory_path() / ("sluice_tls_" + std::to_string(::getpid()));
-  std::string cert = (dir / "cert.pem").string(), key = (dir / "key.pem").string();
-  bool ok = false;
-  SelfSigned() {
-    std::filesystem::create_directories(dir);
-    std::string cmd = "openssl req -x509 -newkey rsa:2048 -nodes -keyout '" + key + "' -out '" + cert +
-                      "' -days 1 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1";
-    ok = std::system(cmd.c_str()) == 0;
-  }
-  ~SelfSigned() { std::filesystem::remove_all(dir); }
+  ScratchDir dir;
+  std::string cert = (dir.path() / "cert.pem").string(), key = (dir.path() / "key.pem").string();
+  bool ok = run_shell("openssl req -x509 -newkey rsa:2048 -nodes -keyout " + shell_quote(key) + " -out " +
+                      shell_quote(cert) + " -days 1 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1")
+                .code == 0;
 };
 
 TEST(Connection, TlsWithASelfSignedCertificate) {

@@ -13,7 +13,7 @@
 #include "config/config.h"
 #include "sinks/cassandra/cassandra_schema.h"
 #include "sinks/cassandra/cassandra_sink.h"
-#include "support/paths.h"
+#include "support/scratch_dir.h"
 
 namespace sluice::testing {
 namespace {
@@ -89,11 +89,11 @@ TEST(CassandraSink, PasswordSourcesAndDescribe) {
   auto sink = open_cassandra_sink(cfg, schema);
   EXPECT_EQ(sink->describe(), "cassandra://cassandra@127.0.0.1:9042/user_data, table users");
 
-  auto file = fs::temp_directory_path() / ("sluice_pw_" + std::to_string(::getpid()));
+  ScratchDir dir;
+  auto file = dir.path() / "password";
   std::ofstream(file) << "from-file\n";
   cfg = config_for("cassandra://cassandra@127.0.0.1/user_data", {{"cassandra.password_file", file.string(), "--set"}});
   EXPECT_EQ(cassandra_session_options(cfg, uri, false).connection.password, "from-file");
-  fs::remove(file);
 
   cfg = config_for("cassandra://cassandra:in-uri@127.0.0.1/user_data", {{"cassandra.password_env", "SLUICE_TEST_CASS_PW", "--set"}});
   EXPECT_THROW(cassandra_session_options(cfg, parse_cassandra_uri(cfg.str("sink")), false), UsageError);

@@ -13,6 +13,7 @@
 #include "common/error.h"
 #include "common/json_writer.h"
 #include "common/uuid.h"
+#include "metrics/registry.h"
 
 namespace sluice::sources {
 namespace {
@@ -369,6 +370,72 @@ TEST(BuiltinSource, ProjectionOfEveryLeafObjectAndUnknownPathMatchesTheGoldenFil
       // Objects, and paths that lead nowhere (a prefix that is not a component, below a leaf).
       {"location"}, {"location", "coordinates"}, {"id"}, {"nope"}, {"loc"}, {"name", "first", "x"}, {"dob", "da"}};
   expect_projection_matches_golden(paths);
+}
+
+// What a source counted, as its stats() says, must be what its series in the registry
+// moved while it lived.
+void expect_stats_are_the_series_moves(const SourceStats& st, const metrics::Snapshot& now,
+                                       const metrics::Snapshot& before) {
+  auto moved = [&](const char* name) { return now.count(name) - before.count(name); };
+  EXPECT_EQ(st.requests, moved("sluice_source_requests_total"));
+  EXPECT_EQ(st.batches, moved("sluice_source_responses_total"));
+  EXPECT_EQ(st.records, moved("sluice_source_records_total"));
+  EXPECT_EQ(st.bytes, moved("sluice_source_bytes_total"));
+  EXPECT_EQ(st.retries, moved("sluice_source_retries_total"));
+  EXPECT_EQ(st.error_total(), 0u);
+  EXPECT_EQ(now.family("sluice_source_errors_total"), nullptr);  // nothing failed: no kind registered
+}
+
+TEST(BuiltinSource, CountsInTheRegistrysSourceSeries) {
+  metrics::Registry registry;
+  auto before = registry.snapshot();
+  uint64_t bytes = 0;
+  {
+    BuiltinSource src({.seed = 1}, &registry);
+    SourceBatch b;
+    for (uint32_t n : {3u, 5u, 7u}) {
+      ASSERT_TRUE(src.next_batch(n, b));
+      bytes += b.body.size();
+    }
+    auto m = registry.snapshot();
+    EXPECT_EQ(m.count("sluice_source_requests_total"), 3u);
+    EXPECT_EQ(m.count("sluice_source_responses_total"), 3u);
+    EXPECT_EQ(m.count("sluice_source_records_total"), 15u);
+    EXPECT_EQ(m.count("sluice_source_bytes_total"), bytes);
+    EXPECT_EQ(m.count("sluice_source_retries_total"), 0u);
+    auto st = src.stats();
+    EXPECT_EQ(st.records, 15u);
+    expect_stats_are_the_series_moves(st, m, before);
+  }
+
+  // A second source on the same registry (a pipeline's next run) counts on in the same
+  // series; its stats() and its record quota start from its creation. Projected records
+  // are counted as responses of records, with no bytes.
+  before = registry.snapshot();
+  BuiltinSource proj({.seed = 1, .max_records = 10}, &registry);
+  EXPECT_EQ(proj.stats().records, 0u);
+  auto projection = proj.project({{"name", "first"}});
+  ASSERT_NE(projection, nullptr);
+  struct Counting : ProjectedVisitor {
+    uint64_t records = 0;
+    void on_record(const ProjectedRecord&) override { ++records; }
+  } v;
+  EXPECT_TRUE(projection->next_records(4, v));
+  EXPECT_TRUE(projection->next_records(4, v));
+  EXPECT_TRUE(projection->next_records(4, v));  // the 2 the quota leaves
+  EXPECT_FALSE(projection->next_records(4, v));
+  EXPECT_EQ(v.records, 10u);
+  auto m = registry.snapshot();
+  EXPECT_EQ(m.count("sluice_source_requests_total"), 6u);
+  EXPECT_EQ(m.count("sluice_source_responses_total"), 6u);
+  EXPECT_EQ(m.count("sluice_source_records_total"), 25u);
+  EXPECT_EQ(m.count("sluice_source_bytes_total"), bytes);
+  auto st = proj.stats();
+  EXPECT_EQ(st.requests, 3u);
+  EXPECT_EQ(st.batches, 3u);
+  EXPECT_EQ(st.records, 10u);
+  EXPECT_EQ(st.bytes, 0u);
+  expect_stats_are_the_series_moves(st, m, before);
 }
 
 TEST(BuiltinSource, RandomSeedIsReported) {

@@ -2,6 +2,7 @@
 // fixtures and injects faults: error statuses, delays past the read timeout, bodies
 // cut short, non-JSON pages, the API's error answer, empty results, refused
 // connections. Each fault is counted by kind and retried; nothing crashes.
+#include "common/backoff.h"
 #include "sources/http/http_source.h"
 
 #include <arpa/inet.h>
@@ -12,10 +13,12 @@
 #include <unistd.h>
 
 #include <deque>
+#include <map>
 #include <mutex>
 #include <thread>
 
 #include "common/error.h"
+#include "metrics/registry.h"
 #include "support/paths.h"
 #include "support/wait.h"
 
@@ -171,6 +174,51 @@ TEST(HttpSource, EveryFaultIsCountedRetriedAndSurvived) {
   }
 }
 
+TEST(HttpSource, CountsInTheRegistrysSourceSeries) {
+  FakeApi api;
+  api.script({Fault::status500, Fault::ok});
+  metrics::Registry registry;
+  SourceBatch b;
+  {
+  HttpSource src(fast(api.url()), &registry);
+  ASSERT_TRUE(src.next_batch(6, b));
+  auto m = registry.snapshot();
+  EXPECT_EQ(m.count("sluice_source_requests_total"), 2u);
+  EXPECT_EQ(m.count("sluice_source_responses_total"), 1u);
+  EXPECT_EQ(m.count("sluice_source_records_total"), 6u);
+  EXPECT_EQ(m.count("sluice_source_bytes_total"), b.body.size());
+  EXPECT_EQ(m.count("sluice_source_retries_total"), 1u);
+  EXPECT_EQ(m.count("sluice_source_errors_total", {{"kind", "http_500"}}), 1u);
+  EXPECT_EQ((m.by_label("sluice_source_errors_total", "kind")), (std::map<std::string, uint64_t>{{"http_500", 1}}));
+
+  auto st = src.stats();
+  EXPECT_EQ(st.requests, m.count("sluice_source_requests_total"));
+  EXPECT_EQ(st.batches, m.count("sluice_source_responses_total"));
+  EXPECT_EQ(st.records, m.count("sluice_source_records_total"));
+  EXPECT_EQ(st.bytes, m.count("sluice_source_bytes_total"));
+  EXPECT_EQ(st.retries, m.count("sluice_source_retries_total"));
+  EXPECT_EQ(st.errors, (m.by_label("sluice_source_errors_total", "kind")));
+  }
+
+  // A source created again on the same registry (once the first is gone: one source
+  // moves a registry's series at a time) counts on in the series, its stats() from zero.
+  api.script({Fault::status503, Fault::ok});
+  HttpSource again(fast(api.url()), &registry);
+  EXPECT_EQ(again.stats().requests, 0u);
+  ASSERT_TRUE(again.next_batch(6, b));
+  auto m = registry.snapshot();
+  EXPECT_EQ(m.count("sluice_source_requests_total"), 4u);
+  EXPECT_EQ(m.count("sluice_source_retries_total"), 2u);
+  EXPECT_EQ((m.by_label("sluice_source_errors_total", "kind")),
+            (std::map<std::string, uint64_t>{{"http_500", 1}, {"http_503", 1}}));
+  auto st = again.stats();
+  EXPECT_EQ(st.requests, 2u);
+  EXPECT_EQ(st.batches, 1u);
+  EXPECT_EQ(st.records, 6u);
+  EXPECT_EQ(st.retries, 1u);
+  EXPECT_EQ(st.errors, (std::map<std::string, uint64_t>{{"http_503", 1}}));
+}
+
 TEST(HttpSource, ADelayPastTheReadTimeoutIsATimeout) {
   FakeApi api;
   api.script({Fault::slow, Fault::ok});
@@ -200,23 +248,29 @@ TEST(HttpSource, RefusedConnectionsExhaustRetriesWithAClearError) {
   EXPECT_NE(src.last_error().find("connect"), std::string::npos) << src.last_error();
 }
 
-TEST(HttpSource, BackoffGrowsBetweenRetries) {
+TEST(HttpSource, RetriesWaitTheBackoffsJitteredSchedule) {
   FakeApi api;
   api.script({Fault::status500, Fault::status500, Fault::status500, Fault::ok});
   auto o = fast(api.url());
   o.backoff_initial = 40ms;
   o.backoff_max = 1000ms;
+  o.backoff_seed = 7;
   HttpSource src(o);
   SourceBatch b;
   ASSERT_TRUE(src.next_batch(6, b));
   auto t = api.arrivals();
   ASSERT_EQ(t.size(), 4u);
   auto gap = [&](size_t i) { return std::chrono::duration_cast<std::chrono::milliseconds>(t[i + 1] - t[i]).count(); };
-  // Waits are in [b/2, b] for b = 40, 80, 160 ms.
-  EXPECT_GE(gap(0), 18);
-  EXPECT_GE(gap(1), 38);
-  EXPECT_GE(gap(2), 78);
-  EXPECT_GT(gap(2), gap(0));
+  // The same seed draws the same waits: each in [0, b] for b = 40, 80, 160 ms (full
+  // jitter), and the source waits at least that long before each retry.
+  Backoff expected({40ms, 1000ms}, 7);
+  for (size_t i = 0; i < 3; ++i) {
+    auto ceiling = expected.ceiling().count();
+    auto wait = expected.next().count();
+    EXPECT_LE(wait, ceiling);
+    EXPECT_GE(gap(i), wait - 2) << "retry " << i;
+    EXPECT_LE(gap(i), ceiling + 500) << "retry " << i;
+  }
 }
 
 TEST(HttpSource, RateLimitSpacesTheCalls) {

@@ -14,6 +14,7 @@
 #include <sstream>
 #include <thread>
 
+#include "common/clock.h"
 #include "common/error.h"
 #include "common/murmur2.h"
 #include "log/data_loss.h"
@@ -105,10 +106,6 @@ namespace {
 
 std::string holder_text(long pid) { return pid > 0 ? "process " + std::to_string(pid) : "another process"; }
 
-int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // --- producer ---------------------------------------------------------------------------
 
@@ -141,7 +138,7 @@ class EmbeddedProducer : public Producer {
     if (p < 0) p = r.key ? partition_for_key(*r.key, t.partitions) : t.sticky;
     auto& part = t.parts[static_cast<size_t>(p)];
     if (part.batch.empty()) part.first_at = Clock::now();
-    part.batch.add(r, r.timestamp_ms > 0 ? r.timestamp_ms : now_ms());
+    part.batch.add(r, r.timestamp_ms > 0 ? r.timestamp_ms : wall_ms());
     if (static_cast<int64_t>(part.batch.size()) >= s_.embedded.batch_bytes) write(t, p);
   }
 

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <map>
 
+#include "common/clock.h"
 #include "common/error.h"
 #include "log/data_loss.h"
 #include "log/kafka/kafka_conf.h"
@@ -14,11 +15,6 @@ namespace sluice::log::kafka {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // The client's current assignment (null if it has none or librdkafka cannot tell).
 PartitionListHandle assignment_of(rd_kafka_t* rk) {
@@ -42,7 +38,7 @@ KafkaConsumer::KafkaConsumer(const std::string& bootstrap, const LogSettings& s,
   };
   // librdkafka's consumer needs a group.id even for assign(): a reader outside any
   // group (topics tail, tests) gets a private one, never joined nor committed.
-  defaults["group.id"] = !o.group.empty() ? o.group : fmt::format("sluice-reader-{}-{}", ::getpid(), now_ms());
+  defaults["group.id"] = !o.group.empty() ? o.group : fmt::format("sluice-reader-{}-{}", ::getpid(), wall_ms());
   ConfHandle conf = make_conf(bootstrap, defaults, s);
   rd_kafka_conf_set_rebalance_cb(conf.get(), &KafkaConsumer::on_rebalance);
   rd_kafka_conf_set_opaque(conf.get(), this);

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "common/backoff.h"
+#include "common/clock.h"
 #include "common/error.h"
 #include "sinks/cassandra/cassandra_schema.h"
 
@@ -27,7 +28,7 @@ struct CassandraSink::Round {
   size_t low_water = 0;  // a writer blocked on a full window wakes when in_flight drops to this
   std::optional<cql::ClientError> no_connection;  // set: stop sending, every row would fail the same way
   std::vector<std::pair<uint32_t, cql::ClientError>> failures;
-  std::vector<uint64_t> latency;  // as CassandraSink::latency_buckets_, for the acknowledged rows
+  metrics::HistogramSnapshot latency;  // the acknowledged rows', in write_seconds_'s buckets
 };
 
 namespace {
@@ -47,46 +48,31 @@ bool is_rejection(const cql::ClientError& e) {
   }
 }
 
-constexpr size_t kLatencyBuckets = 256;  // 1/8 octave each: up to 2^32 us
-
-size_t latency_bucket(std::chrono::steady_clock::duration d) {
-  double us = std::max(1.0, std::chrono::duration<double, std::micro>(d).count());
-  return std::min(kLatencyBuckets - 1, static_cast<size_t>(std::log2(us) * 8));
-}
-
-// The upper bound of the bucket holding quantile q, in milliseconds.
-double latency_quantile_ms(const std::vector<uint64_t>& buckets, uint64_t total, double q) {
-  uint64_t rank = static_cast<uint64_t>(q * static_cast<double>(total)), seen = 0;
-  for (size_t i = 0; i < buckets.size(); ++i) {
-    seen += buckets[i];
-    if (seen > rank) return std::exp2(static_cast<double>(i + 1) / 8) / 1000;
-  }
-  return 0;
-}
-
-int64_t now_us() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 }  // namespace
 
 CassandraSink::CassandraSink(CassandraUri uri, cql::SessionOptions session, CassandraSinkOptions options,
-                             const table::Schema& schema)
+                             const table::Schema& schema, metrics::Registry* metrics)
     : uri_(std::move(uri)),
       session_options_(std::move(session)),
       opts_(std::move(options)),
       schema_(schema),
       insert_cql_(cassandra_insert(uri_.keyspace, schema)),
-      retry_backoff_({opts_.retry_backoff, opts_.retry_backoff_max}) {
+      retry_backoff_({opts_.retry_backoff, opts_.retry_backoff_max}),
+      own_registry_(metrics ? nullptr : std::make_unique<metrics::Registry>()),
+      write_seconds_((metrics ? *metrics : *own_registry_)
+                         .histogram("sluice_sink_write_seconds", "Time of one acknowledged sink write (Cassandra: per row).",
+                                    metrics::latency_seconds_buckets(), {{"sink", "cassandra"}})) {
   if (opts_.max_in_flight < 1) opts_.max_in_flight = 1;
   if (opts_.attempts < 1) opts_.attempts = 1;
 }
 
 CassandraSink::~CassandraSink() {
-  if (acked_ > 0)
+  if (acked_ > 0) {
+    auto h = write_seconds_.snapshot();
     spdlog::info("Cassandra sink {}: {} rows acknowledged; write latency p50 {:.2f} ms, p99 {:.2f} ms", describe(),
-                 acked_, latency_quantile_ms(latency_buckets_, acked_, 0.5), latency_quantile_ms(latency_buckets_, acked_, 0.99));
+                 acked_, h.quantile(0.5) * 1000, h.quantile(0.99) * 1000);
+  }
 }
 
 std::string CassandraSink::describe() const { return uri_.redacted() + ", table " + schema_.table(); }
@@ -134,7 +120,7 @@ WriteResult CassandraSink::write(std::span<const table::Row> rows) {
   if (auto r = ready()) return *r;
   const size_t n = rows.size();
   std::vector<int64_t> timestamps(n);
-  int64_t t = std::max(now_us(), last_timestamp_us_ + 1);
+  int64_t t = std::max(wall_us(), last_timestamp_us_ + 1);
   for (auto& ts : timestamps) ts = t++;
   last_timestamp_us_ = t - 1;
   std::vector<uint32_t> todo(n);
@@ -144,8 +130,7 @@ WriteResult CassandraSink::write(std::span<const table::Row> rows) {
     auto round = std::make_shared<Round>();
     send_round(rows, todo, timestamps, round);
     // No lock needed from here: every callback has run (in_flight reached 0 under the lock).
-    if (latency_buckets_.empty()) latency_buckets_.assign(kLatencyBuckets, 0);
-    for (size_t i = 0; i < kLatencyBuckets; ++i) latency_buckets_[i] += round->latency[i];
+    write_seconds_.merge(round->latency);
     acked_ += todo.size() - round->failures.size();
     if (round->failures.empty()) return {};
     bool transient = true;
@@ -178,7 +163,9 @@ void CassandraSink::send_round(std::span<const table::Row> rows, const std::vect
                                const std::vector<int64_t>& timestamps, const std::shared_ptr<Round>& round) {
   const size_t max = opts_.max_in_flight;
   round->low_water = max * 3 / 4;
-  round->latency.assign(kLatencyBuckets, 0);
+  round->latency = metrics::HistogramSnapshot{};
+  round->latency.bounds.assign(write_seconds_.bounds().begin(), write_seconds_.bounds().end());
+  round->latency.counts.assign(round->latency.bounds.size() + 1, 0);
   std::vector<cql::BindValue> values;
   std::string why;
   for (size_t k = 0; k < todo.size(); ++k) {
@@ -200,10 +187,16 @@ void CassandraSink::send_round(std::span<const table::Row> rows, const std::vect
     }
     session_->execute(
         insert_, std::move(values),
-        [round, idx, sent = std::chrono::steady_clock::now()](cql::Result&& r) {
-          auto bucket = latency_bucket(std::chrono::steady_clock::now() - sent);
+        // write() waits for every callback (in_flight == 0), so the histogram outlives them.
+        [round, idx, h = &write_seconds_, sent = std::chrono::steady_clock::now()](cql::Result&& r) {
+          double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - sent).count();
+          size_t bucket = h->bucket(secs);  // reads the immutable bounds only
           std::lock_guard lk(round->mu);
-          if (r.ok()) ++round->latency[bucket];
+          if (r.ok()) {
+            ++round->latency.counts[bucket];
+            ++round->latency.count;
+            round->latency.sum += secs;
+          }
           if (!r.ok()) {
             auto c = r.error->code;
             if ((c == cql::ClientErrc::connect || c == cql::ClientErrc::authentication) && !round->no_connection)
@@ -220,7 +213,8 @@ void CassandraSink::send_round(std::span<const table::Row> rows, const std::vect
   round->cv.wait(lk, [&] { return round->in_flight == 0; });
 }
 
-std::unique_ptr<Sink> open_cassandra_sink(const config::Config& cfg, const table::Schema& schema) {
+std::unique_ptr<Sink> open_cassandra_sink(const config::Config& cfg, const table::Schema& schema,
+                                          metrics::Registry* metrics) {
   CassandraUri uri;
   try {
     uri = parse_cassandra_uri(cfg.str("sink"));
@@ -235,7 +229,7 @@ std::unique_ptr<Sink> open_cassandra_sink(const config::Config& cfg, const table
                                  "'replication_factor': 1}}, got \"{}\"",
                                  cfg.origin("cassandra.replication"), o.replication));
   o.max_in_flight = static_cast<size_t>(cfg.integer("cassandra.max_in_flight"));
-  return std::make_unique<CassandraSink>(std::move(uri), std::move(session), std::move(o), schema);
+  return std::make_unique<CassandraSink>(std::move(uri), std::move(session), std::move(o), schema, metrics);
 }
 
 }  // namespace sluice::sinks

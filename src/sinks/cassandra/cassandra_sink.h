@@ -34,6 +34,7 @@
 #include "common/backoff.h"
 #include "cql/session.h"
 #include "sinks/cassandra/cassandra_settings.h"
+#include "metrics/registry.h"
 #include "sinks/sink.h"
 
 namespace sluice::sinks {
@@ -52,7 +53,7 @@ struct CassandraSinkOptions {
 class CassandraSink : public Sink {
  public:
   CassandraSink(CassandraUri uri, cql::SessionOptions session, CassandraSinkOptions options,
-                const table::Schema& schema);
+                const table::Schema& schema, metrics::Registry* metrics = nullptr);
   ~CassandraSink() override;
   void ensure_schema() override;
   WriteResult write(std::span<const table::Row> rows) override;
@@ -73,13 +74,15 @@ class CassandraSink : public Sink {
   cql::PreparedPtr insert_;
   int64_t last_timestamp_us_ = 0;
   Backoff retry_backoff_;  // write()'s in-call resends; the writer thread only
-  // Per-row write latency (EXECUTE sent -> acknowledged), in 1/8-octave buckets of
-  // microseconds: logged as p50/p99 when the sink closes.
-  std::vector<uint64_t> latency_buckets_;
   uint64_t acked_ = 0;
+  std::unique_ptr<metrics::Registry> own_registry_;  // when the caller gave none
+  // Per-row write latency (EXECUTE sent -> acknowledged), merged once per round.
+  metrics::Histogram& write_seconds_;
 };
 
 // From the config's `sink` URI and cassandra.* keys. Throws UsageError.
-std::unique_ptr<Sink> open_cassandra_sink(const config::Config& cfg, const table::Schema& schema);
+// `metrics` (optional) receives sluice_sink_write_seconds{sink="cassandra"}.
+std::unique_ptr<Sink> open_cassandra_sink(const config::Config& cfg, const table::Schema& schema,
+                                          metrics::Registry* metrics = nullptr);
 
 }  // namespace sluice::sinks

@@ -14,15 +14,15 @@ std::string sqlite_path(const std::string& uri) { return uri.starts_with("sqlite
 
 }  // namespace
 
-std::unique_ptr<Sink> open_sink(const config::Config& cfg, const table::Schema& schema) {
+std::unique_ptr<Sink> open_sink(const config::Config& cfg, const table::Schema& schema, metrics::Registry* metrics) {
   const std::string& uri = cfg.str("sink");
   if (uri.starts_with("sqlite:")) {
     std::string path = uri.substr(7);
     if (path.starts_with("//")) path = path.substr(2);
     if (path.empty()) throw UsageError(cfg.origin("sink") + ": sink \"" + uri + "\" names no file (e.g. sqlite:./data/user_data.db)");
-    return std::make_unique<SqliteSink>(path, schema);
+    return std::make_unique<SqliteSink>(path, schema, metrics);
   }
-  if (uri.starts_with("cassandra://")) return open_cassandra_sink(cfg, schema);
+  if (uri.starts_with("cassandra://")) return open_cassandra_sink(cfg, schema, metrics);
   // A mistyped cassandra:// URI may carry a password: never echo it.
   throw UsageError(cfg.origin("sink") + ": sink \"" + redact_uri(uri) +
                    "\": unknown scheme; expected sqlite:FILE or cassandra://host/keyspace");

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "config/config.h"
+#include "metrics/registry.h"
 #include "sinks/sink.h"
 #include "sinks/table_reader.h"
 #include "table/schema.h"
@@ -14,7 +15,8 @@ namespace sluice::sinks {
 
 // Opens the sink named by the config's `sink` URI for the config's schema. Throws
 // UsageError for an unknown scheme or a malformed URI.
-std::unique_ptr<Sink> open_sink(const config::Config& cfg, const table::Schema& schema);
+std::unique_ptr<Sink> open_sink(const config::Config& cfg, const table::Schema& schema,
+                                metrics::Registry* metrics = nullptr);
 
 // Runs one statement on the table of the sink the config's `sink` URI names
 // (`sluice query`): SQL on a sqlite: sink, CQL on a cassandra:// sink (`json` picks

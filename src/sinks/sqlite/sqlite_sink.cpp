@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <map>
@@ -114,7 +115,13 @@ std::string sqlite_create_table(const table::Schema& schema) {
   return sql + ")";
 }
 
-SqliteSink::SqliteSink(std::string path, const table::Schema& schema) : path_(std::move(path)), schema_(schema) {
+SqliteSink::SqliteSink(std::string path, const table::Schema& schema, metrics::Registry* metrics)
+    : path_(std::move(path)),
+      schema_(schema),
+      own_registry_(metrics ? nullptr : std::make_unique<metrics::Registry>()),
+      write_seconds_((metrics ? *metrics : *own_registry_)
+                         .histogram("sluice_sink_write_seconds", "Time of one acknowledged sink write.",
+                                    metrics::latency_seconds_buckets(), {{"sink", "sqlite"}})) {
   auto parent = std::filesystem::path(path_).parent_path();
   std::error_code ec;
   if (!parent.empty()) std::filesystem::create_directories(parent, ec);
@@ -189,6 +196,7 @@ WriteResult SqliteSink::fail(int rc, const char* what) {
 WriteResult SqliteSink::write(std::span<const table::Row> rows) {
   if (rows.empty()) return {};
   if (!upsert_) ensure_schema();
+  auto started = std::chrono::steady_clock::now();
   int rc = sqlite3_step(begin_);
   sqlite3_reset(begin_);
   if (rc != SQLITE_DONE) return fail(rc, "BEGIN");
@@ -231,6 +239,7 @@ WriteResult SqliteSink::write(std::span<const table::Row> rows) {
   rc = sqlite3_step(commit_);
   sqlite3_reset(commit_);
   if (rc != SQLITE_DONE) return fail(rc, "COMMIT");
+  write_seconds_.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   return {};
 }
 

@@ -27,7 +27,8 @@ struct BuiltinSource::Impl {
   builtin::User scratch;  // next_batch()'s
 };
 
-BuiltinSource::BuiltinSource(BuiltinSourceOptions o) : max_records_(o.max_records) {
+BuiltinSource::BuiltinSource(BuiltinSourceOptions o, metrics::Registry* registry)
+    : max_records_(o.max_records), metrics_(registry) {
   seed_ = o.seed;
   if (seed_ == 0 && getrandom(&seed_, sizeof seed_, 0) != static_cast<ssize_t>(sizeof seed_)) seed_ = 0x5eed;
   if (seed_ == 0) seed_ = 1;
@@ -41,21 +42,18 @@ BuiltinSource::~BuiltinSource() = default;
 uint32_t BuiltinSource::take(uint32_t n) {
   if (stopped_.load()) return 0;
   n = std::clamp<uint32_t>(n, 1, 5000);
-  std::lock_guard lk(stats_mu_);
   if (max_records_ > 0) {
-    if (stats_.records >= max_records_) return 0;
-    n = static_cast<uint32_t>(std::min<uint64_t>(n, max_records_ - stats_.records));
+    uint64_t done = metrics_.records();  // this source's, not the registry's total
+    if (done >= max_records_) return 0;
+    n = static_cast<uint32_t>(std::min<uint64_t>(n, max_records_ - done));
   }
   return n;
 }
 
 void BuiltinSource::count(uint32_t n, size_t bytes) {
-  std::lock_guard lk(stats_mu_);
   ++page_;
-  ++stats_.requests;
-  ++stats_.batches;
-  stats_.records += n;
-  stats_.bytes += bytes;
+  metrics_.request();  // generated on request: every response asked for is handed out
+  metrics_.response(n, bytes);
 }
 
 bool BuiltinSource::next_batch(uint32_t n, SourceBatch& out) {
@@ -89,10 +87,7 @@ std::unique_ptr<Projection> BuiltinSource::project(const std::vector<std::vector
   return std::make_unique<builtin::UserProjection>(*this, impl_->generator, impl_->rng, paths);
 }
 
-SourceStats BuiltinSource::stats() const {
-  std::lock_guard lk(stats_mu_);
-  return stats_;
-}
+SourceStats BuiltinSource::stats() const { return metrics_.stats(); }
 
 std::string BuiltinSource::describe() const { return fmt::format("builtin generator (seed {})", seed_); }
 

@@ -14,11 +14,14 @@
 // escaped once at start-up; about a million users a second on one core. project()
 // formats only the fields a mapping reads and writes no JSON at all.
 //
+// Counting: next_batch() and the projection move the source's series
+// (sources/source.h, SourceMetrics) from the thread that calls them; stats() and stop()
+// may be called from any thread.
+//
 // The files of sources/builtin/ and what each owns: README.md there.
 #include <atomic>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
@@ -38,8 +41,9 @@ struct BuiltinSourceOptions {
 
 class BuiltinSource : public Source {
  public:
-  // Throws UsageError for an unknown nationality code.
-  explicit BuiltinSource(BuiltinSourceOptions options);
+  // Throws UsageError for an unknown nationality code. Counts in `registry`'s
+  // sluice_source_* series (null: a registry of its own), which must outlive this.
+  explicit BuiltinSource(BuiltinSourceOptions options, metrics::Registry* registry = nullptr);
   ~BuiltinSource() override;
 
   bool next_batch(uint32_t n, SourceBatch& out) override;
@@ -64,9 +68,8 @@ class BuiltinSource : public Source {
   uint64_t seed_;
   uint64_t max_records_;
   std::atomic<bool> stopped_{false};
-  mutable std::mutex stats_mu_;
-  SourceStats stats_;
-  uint64_t page_ = 0;
+  SourceMetrics metrics_;  // moved by the thread calling next_batch() or the projection
+  uint64_t page_ = 0;      // responses handed out (that thread's only)
 };
 
 }  // namespace sluice::sources

@@ -26,13 +26,14 @@ std::vector<std::string> split_list(const std::string& s) {
 
 }  // namespace
 
-std::unique_ptr<Source> make_source(const config::Config& cfg, std::optional<uint64_t> seed) {
+std::unique_ptr<Source> make_source(const config::Config& cfg, std::optional<uint64_t> seed,
+                                    metrics::Registry* registry) {
   const std::string& s = cfg.str("source");
   if (s == "builtin") {
     BuiltinSourceOptions o;
     o.seed = seed ? *seed : static_cast<uint64_t>(cfg.integer("builtin.seed"));
     o.nationalities = split_list(cfg.str("builtin.nationalities"));
-    return std::make_unique<BuiltinSource>(o);
+    return std::make_unique<BuiltinSource>(o, registry);
   }
   if (is_http(s)) {
     HttpSourceOptions o;
@@ -45,7 +46,7 @@ std::unique_ptr<Source> make_source(const config::Config& cfg, std::optional<uin
     o.max_retries = static_cast<int>(cfg.integer("http.retries"));
     o.rate_limit = cfg.number("http.rate_limit");
     o.gzip = cfg.boolean("http.gzip");
-    return std::make_unique<HttpSource>(o);
+    return std::make_unique<HttpSource>(o, registry);
   }
   throw UsageError(cfg.origin("source") + ": source: expected `builtin` or an http(s) URL such as "
                    "https://randomuser.me/api/, got \"" + s + "\"");

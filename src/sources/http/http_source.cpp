@@ -34,7 +34,11 @@ struct Failure {
 }  // namespace
 
 struct HttpSource::Impl {
-  explicit Impl(HttpSourceOptions opt) : o(std::move(opt)), backoff({o.backoff_initial, o.backoff_max}) {
+  Impl(HttpSourceOptions opt, metrics::Registry* registry)
+      : o(std::move(opt)),
+        backoff(o.backoff_seed ? Backoff({o.backoff_initial, o.backoff_max}, *o.backoff_seed)
+                               : Backoff({o.backoff_initial, o.backoff_max})),
+        counts(registry) {
     std::call_once(curl_once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
     curl = curl_easy_init();
     if (!curl) throw FatalError("libcurl could not create a handle");
@@ -126,10 +130,7 @@ struct HttpSource::Impl {
   }
 
   void count_failure(const Failure& f) {
-    {
-      std::lock_guard lk(stats_mu);
-      ++stats.errors[f.kind];
-    }
+    counts.error(f.kind);
     auto now = Clock::now();
     auto& next = next_log[f.kind];
     auto& quiet = suppressed[f.kind];
@@ -169,16 +170,16 @@ struct HttpSource::Impl {
   std::map<std::string, Clock::time_point> next_log;
   std::map<std::string, uint64_t> suppressed;
 
-  mutable std::mutex stats_mu;  // guards stats and last_error
-  SourceStats stats;
+  SourceMetrics counts;  // moved by next_batch()'s thread
+  mutable std::mutex last_error_mu;  // guards last_error
   std::string last_error;
 };
 
-HttpSource::HttpSource(HttpSourceOptions options) {
+HttpSource::HttpSource(HttpSourceOptions options, metrics::Registry* registry) {
   const auto& url = options.url;
   if (!(url.starts_with("http://") || url.starts_with("https://")) || url.size() <= 8)
     throw UsageError("source: \"" + url + "\" is not an http(s) URL (e.g. https://randomuser.me/api/)");
-  impl_ = std::make_unique<Impl>(std::move(options));
+  impl_ = std::make_unique<Impl>(std::move(options), registry);
 }
 
 HttpSource::~HttpSource() = default;
@@ -189,32 +190,24 @@ bool HttpSource::next_batch(uint32_t n, SourceBatch& out) {
   m.backoff.reset();  // every call starts from backoff_initial
   for (int attempt = 0;; ++attempt) {
     if (m.stopping.load() || !m.wait_for_rate()) return false;
-    {
-      std::lock_guard lk(m.stats_mu);
-      ++m.stats.requests;
-    }
+    m.counts.request();
     Failure f = m.fetch(n, out.body);
     if (f.kind == "stopped" || m.stopping.load()) return false;
     if (f.kind.empty()) {
       out.results = m.results_count;
-      std::lock_guard lk(m.stats_mu);
-      ++m.stats.batches;
-      m.stats.records += out.results;
-      m.stats.bytes += out.body.size();
+      m.counts.response(out.results, out.body.size());
+      std::lock_guard lk(m.last_error_mu);
       m.last_error.clear();
       return true;
     }
     m.count_failure(f);
     if (m.o.max_retries >= 0 && attempt >= m.o.max_retries) {
-      std::lock_guard lk(m.stats_mu);
+      std::lock_guard lk(m.last_error_mu);
       m.last_error = fmt::format("{} failed {} times; last: {} ({})", m.o.url, attempt + 1, f.kind, f.detail);
       spdlog::error("{}", m.last_error);
       return false;
     }
-    {
-      std::lock_guard lk(m.stats_mu);
-      ++m.stats.retries;
-    }
+    m.counts.retry();
     // Full jitter (common/backoff.h): a random wait in [0, min(backoff_max,
     // backoff_initial * 2^attempt)], which stop() cuts short.
     if (!m.sleep_until(Clock::now() + m.backoff.next())) return false;
@@ -226,15 +219,12 @@ void HttpSource::stop() {
   impl_->stop_signal.stop();
 }
 
-SourceStats HttpSource::stats() const {
-  std::lock_guard lk(impl_->stats_mu);
-  return impl_->stats;
-}
+SourceStats HttpSource::stats() const { return impl_->counts.stats(); }
 
 std::string HttpSource::describe() const { return "randomuser API at " + impl_->o.url; }
 
 std::string HttpSource::last_error() const {
-  std::lock_guard lk(impl_->stats_mu);
+  std::lock_guard lk(impl_->last_error_mu);
   return impl_->last_error;
 }
 

@@ -9,13 +9,15 @@
 // Every response is checked before it is handed out: a non-2xx status, a timeout, a
 // failed connection, a body that is not JSON or is cut short, an `{"error": ...}`
 // answer, a missing or empty `results` array: each is counted by kind in
-// SourceStats::errors, logged (the first of a kind at once, then at most every 10 s),
-// and retried. None of them is an exception or a crash.
+// sluice_source_errors_total{kind} (SourceStats::errors), logged (the first of a kind at
+// once, then at most every 10 s), and retried. None of them is an exception or a crash.
 //
-// Threading: next_batch() on one thread; stop() and stats() from any thread.
+// Threading: next_batch() on one thread, which moves the source's series
+// (sources/source.h, SourceMetrics); stop(), stats() and last_error() from any thread.
 #include <chrono>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "sources/source.h"
@@ -29,6 +31,7 @@ struct HttpSourceOptions {
   std::chrono::milliseconds request_timeout{60'000};
   std::chrono::milliseconds backoff_initial{500};
   std::chrono::milliseconds backoff_max{30'000};
+  std::optional<uint64_t> backoff_seed;              // fixes the jitter's draws (tests); unset: random
   int max_retries = -1;                              // -1: until stopped
   double rate_limit = 0;                             // requests per second; 0: none
   bool gzip = true;
@@ -36,8 +39,9 @@ struct HttpSourceOptions {
 
 class HttpSource : public Source {
  public:
-  // Throws UsageError if the URL is not http(s).
-  explicit HttpSource(HttpSourceOptions options);
+  // Throws UsageError if the URL is not http(s). Counts in `registry`'s sluice_source_*
+  // series (null: a registry of its own), which must outlive this.
+  explicit HttpSource(HttpSourceOptions options, metrics::Registry* registry = nullptr);
   ~HttpSource() override;
 
   bool next_batch(uint32_t n, SourceBatch& out) override;

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "common/backoff.h"
+#include "common/clock.h"
 #include "common/error.h"
 #include "log/dead_letter.h"
 #include "log/lag.h"
@@ -22,10 +23,6 @@ namespace {
 
 double ms_since(Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); }
 
-int64_t wall_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // End-to-end latency buckets: 20 per decade (12% apart) from 1 ms to 100 s, so that
 // the summary's p50/p99 estimated from them are within a few per cent; below that
