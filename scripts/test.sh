@@ -62,7 +62,7 @@ if [ "${TEST_SH_SKIP_SANITIZERS:-0}" != 1 ]; then
 
   # The Kafka producer's own memory handling (records staged in chunks that librdkafka
   # reads until their delivery reports) runs only against a broker: the sanitized
-  # binary runs the whole Kafka suite (label kafka; ~3 min, most of it the suite's own
+  # binary runs the whole Kafka suite (label kafka; ~2 min, most of it the suite's own
   # waits: a 20 s outage, a kill -9 takeover, a 15 s sink stall).
   step "Kafka backend under ASan + UBSan (real broker)"
   KAFKA_TEST_BOOTSTRAP=$kafka ASAN_OPTIONS=detect_leaks=1 \
@@ -72,7 +72,7 @@ if [ "${TEST_SH_SKIP_SANITIZERS:-0}" != 1 ]; then
   # a librdkafka thread crashes in TSan's allocator, so the Kafka producer stays out
   # (test_kafka has no tsan label; the producer's test in test_log skips itself).
   # tests_tsan builds every binary labelled tsan.
-  step "concurrent parts under TSan (label tsan: log, produce, CLI, query, CQL client and sink)"
+  step "concurrent parts under TSan (label tsan)"
   cmake_configure tsan
   ninja -C build-tsan -j "$jobs" tests_tsan sluice
   TSAN_OPTIONS=halt_on_error=1 run_ctest build-tsan -j "$jobs" --timeout 900 -L '^tsan$'

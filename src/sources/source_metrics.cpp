@@ -2,6 +2,8 @@
 // SourceStats read back from them; SourceStats::since().
 #include "sources/source.h"
 
+#include <stdexcept>
+
 namespace sluice::sources {
 
 SourceStats SourceStats::since(const SourceStats& earlier) const {
@@ -39,9 +41,18 @@ void SourceMetrics::error(std::string_view kind) {
   std::lock_guard lk(errors_mu_);
   auto it = errors_.find(kind);
   if (it == errors_.end()) {
-    auto& c = registry_.counter("sluice_source_errors_total", "Failed source requests (each retried), by kind.",
-                                {{"kind", std::string(kind)}});
-    it = errors_.emplace(std::string(kind), ErrorSeries{&c, c.value()}).first;
+    // Kinds come from a source's closed set, except http_<status>: should a server
+    // answer with more distinct statuses than a family may hold, the rest count as
+    // "other" rather than end the source.
+    metrics::Counter* c = nullptr;
+    try {
+      c = &registry_.counter("sluice_source_errors_total", "Failed source requests (each retried), by kind.",
+                             {{"kind", std::string(kind)}});
+    } catch (const std::logic_error&) {
+      c = &registry_.counter("sluice_source_errors_total", "Failed source requests (each retried), by kind.",
+                             {{"kind", "other"}});
+    }
+    it = errors_.emplace(std::string(kind), ErrorSeries{c, c->value()}).first;
   }
   it->second.counter->add();
 }

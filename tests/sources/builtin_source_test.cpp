@@ -202,7 +202,7 @@ std::string read_golden() {
 
 TEST(BuiltinSource, Seed1OutputMatchesTheGoldenFile) {
   std::string got = golden_output();
-  if (const char* u = std::getenv("SLUICE_UPDATE_GOLDEN"); u && std::string_view(u) == "1") {
+  if (const char* u = std::getenv("UPDATE_GOLDEN_FILES"); u && std::string_view(u) == "1") {
     std::ofstream(golden_path(), std::ios::binary | std::ios::trunc) << got;
     std::cout << "rewrote " << golden_path() << " (" << got.size() << " bytes)\n";
   }
@@ -217,7 +217,7 @@ TEST(BuiltinSource, Seed1OutputMatchesTheGoldenFile) {
          << ").\n  want: ..." << want.substr(from, 120) << "\n  got:  ..." << got.substr(from, 120)
          << "\nThe generator's draws changed: every seed now gives other users. Each leaf must make its draws, in "
             "the same order, whether it is formatted or not (sources/builtin/user_generator.cpp). If the change is "
-            "intended, rewrite the file with\n  SLUICE_UPDATE_GOLDEN=1 tests/test_sources "
+            "intended, rewrite the file with\n  UPDATE_GOLDEN_FILES=1 tests/test_sources "
             "--gtest_filter='BuiltinSource.Seed1*'\nin the build directory, and commit it with the change.";
 }
 

@@ -180,43 +180,44 @@ TEST(HttpSource, CountsInTheRegistrysSourceSeries) {
   metrics::Registry registry;
   SourceBatch b;
   {
-  HttpSource src(fast(api.url()), &registry);
-  ASSERT_TRUE(src.next_batch(6, b));
-  auto m = registry.snapshot();
-  EXPECT_EQ(m.count("sluice_source_requests_total"), 2u);
-  EXPECT_EQ(m.count("sluice_source_responses_total"), 1u);
-  EXPECT_EQ(m.count("sluice_source_records_total"), 6u);
-  EXPECT_EQ(m.count("sluice_source_bytes_total"), b.body.size());
-  EXPECT_EQ(m.count("sluice_source_retries_total"), 1u);
-  EXPECT_EQ(m.count("sluice_source_errors_total", {{"kind", "http_500"}}), 1u);
-  EXPECT_EQ((m.by_label("sluice_source_errors_total", "kind")), (std::map<std::string, uint64_t>{{"http_500", 1}}));
+    HttpSource src(fast(api.url()), &registry);
+    ASSERT_TRUE(src.next_batch(6, b));
+    auto m = registry.snapshot();
+    EXPECT_EQ(m.count("sluice_source_requests_total"), 2u);
+    EXPECT_EQ(m.count("sluice_source_responses_total"), 1u);
+    EXPECT_EQ(m.count("sluice_source_records_total"), 6u);
+    EXPECT_EQ(m.count("sluice_source_bytes_total"), b.body.size());
+    EXPECT_EQ(m.count("sluice_source_retries_total"), 1u);
+    EXPECT_EQ(m.count("sluice_source_errors_total", {{"kind", "http_500"}}), 1u);
+    EXPECT_EQ((m.by_label("sluice_source_errors_total", "kind")), (std::map<std::string, uint64_t>{{"http_500", 1}}));
 
-  auto st = src.stats();
-  EXPECT_EQ(st.requests, m.count("sluice_source_requests_total"));
-  EXPECT_EQ(st.batches, m.count("sluice_source_responses_total"));
-  EXPECT_EQ(st.records, m.count("sluice_source_records_total"));
-  EXPECT_EQ(st.bytes, m.count("sluice_source_bytes_total"));
-  EXPECT_EQ(st.retries, m.count("sluice_source_retries_total"));
-  EXPECT_EQ(st.errors, (m.by_label("sluice_source_errors_total", "kind")));
+    auto st = src.stats();
+    EXPECT_EQ(st.requests, m.count("sluice_source_requests_total"));
+    EXPECT_EQ(st.batches, m.count("sluice_source_responses_total"));
+    EXPECT_EQ(st.records, m.count("sluice_source_records_total"));
+    EXPECT_EQ(st.bytes, m.count("sluice_source_bytes_total"));
+    EXPECT_EQ(st.retries, m.count("sluice_source_retries_total"));
+    EXPECT_EQ(st.errors, (m.by_label("sluice_source_errors_total", "kind")));
   }
 
   // A source created again on the same registry (once the first is gone: one source
   // moves a registry's series at a time) counts on in the series, its stats() from zero.
-  api.script({Fault::status503, Fault::ok});
+  api.script({Fault::status500, Fault::status503, Fault::ok});
   HttpSource again(fast(api.url()), &registry);
   EXPECT_EQ(again.stats().requests, 0u);
   ASSERT_TRUE(again.next_batch(6, b));
   auto m = registry.snapshot();
-  EXPECT_EQ(m.count("sluice_source_requests_total"), 4u);
-  EXPECT_EQ(m.count("sluice_source_retries_total"), 2u);
+  EXPECT_EQ(m.count("sluice_source_requests_total"), 5u);
+  EXPECT_EQ(m.count("sluice_source_responses_total"), 2u);
+  EXPECT_EQ(m.count("sluice_source_retries_total"), 3u);
   EXPECT_EQ((m.by_label("sluice_source_errors_total", "kind")),
-            (std::map<std::string, uint64_t>{{"http_500", 1}, {"http_503", 1}}));
+            (std::map<std::string, uint64_t>{{"http_500", 2}, {"http_503", 1}}));
   auto st = again.stats();
-  EXPECT_EQ(st.requests, 2u);
+  EXPECT_EQ(st.requests, 3u);
   EXPECT_EQ(st.batches, 1u);
   EXPECT_EQ(st.records, 6u);
-  EXPECT_EQ(st.retries, 1u);
-  EXPECT_EQ(st.errors, (std::map<std::string, uint64_t>{{"http_503", 1}}));
+  EXPECT_EQ(st.retries, 2u);
+  EXPECT_EQ(st.errors, (std::map<std::string, uint64_t>{{"http_500", 1}, {"http_503", 1}}));
 }
 
 TEST(HttpSource, ADelayPastTheReadTimeoutIsATimeout) {

@@ -17,7 +17,7 @@
 //   - The tables are read by index, so their content and order are part of the
 //     output too (nationalities.cpp's and the ones below).
 // Such a change may be intended; then tests/fixtures/builtin/seed1.jsonl has to be
-// rewritten on purpose (SLUICE_UPDATE_GOLDEN=1, see tests/sources/builtin_source_test.cpp),
+// rewritten on purpose (UPDATE_GOLDEN_FILES=1, see tests/sources/builtin_source_test.cpp),
 // and the change said in the commit: users' seeds give other users after it.
 #include "sources/builtin/user_generator.h"
 
