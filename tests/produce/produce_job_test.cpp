@@ -112,6 +112,9 @@ TEST_F(ProduceJobTest, PublishesMappedRecordsAndDeadLettersBadOnes) {
   for (auto& x : dead[0].headers) h[x.key] = x.value;
   EXPECT_EQ(h["error.reason"], "missing field location.street.number");
   EXPECT_EQ(h["error.stage"], "map");
+  EXPECT_EQ(h["error.kind"], "missing_field");
+  EXPECT_FALSE(h["data.source"].empty());
+  EXPECT_EQ(h.count("source.topic"), 0u);  // "source" means the topic record, which a mapped record never was
 }
 
 TEST_F(ProduceJobTest, MalformedResponseIsDeadLetteredWhole) {

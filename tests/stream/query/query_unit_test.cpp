@@ -9,6 +9,7 @@
 
 #include "log/embedded/embedded_log.h"
 #include "stream/query/query.h"
+#include "support/json.h"
 #include "support/scratch_dir.h"
 #include "support/wait.h"
 
@@ -112,7 +113,7 @@ TEST_F(QueryTest, RetriedBatchIsWrittenOnceAndCommittedOnlyAfterTheAck) {
   ASSERT_FALSE(batches.empty());
   EXPECT_EQ(batches[0].write_retries, 3u);
   EXPECT_EQ(batches[0].input_rows, 4u);
-  EXPECT_NE(batches[0].to_json("q").find("\"num_input_rows\":4"), std::string::npos);
+  EXPECT_EQ(testing::JsonOut(batches[0].to_json("q")).integer("/num_input_rows"), 4);
 }
 
 TEST_F(QueryTest, StopDuringRetriesCommitsNothing) {
