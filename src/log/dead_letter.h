@@ -11,11 +11,15 @@
 //                     e.g. "builtin generator (seed 42)"
 //   source.topic, source.partition, source.offset, source.timestamp
 //                     the topic record it was (parse and sink stages only)
+#include <array>
+#include <map>
+#include <string>
 #include <string_view>
 #include <vector>
 
 #include "common/bad_record.h"
 #include "log/log.h"
+#include "metrics/registry.h"
 
 namespace sluice::log {
 
@@ -28,5 +32,28 @@ struct DeadLetter {
 };
 
 std::vector<Header> dead_letter_headers(const DeadLetter& d);
+
+// A stage's dead-letter counters, `name{stage,kind}` in a registry: each series is
+// registered on first use (so /metrics lists the kinds that happened), and read back
+// relative to the moment this object was made (one run of the stage, while the
+// registry counts on across runs). Moved by the stage's thread only.
+class DeadLetterCounters {
+ public:
+  DeadLetterCounters(metrics::Registry& registry, std::string name, std::string help);
+  metrics::Counter& at(BadRecordStage stage, BadRecord kind);
+  // Nothing of this stage and kind was counted since this object was made (log-once).
+  bool none_yet(BadRecordStage stage, BadRecord kind) const;
+  uint64_t total() const;                        // since made
+  std::map<std::string, uint64_t> by_kind() const;  // kind name -> count since made, zeros left out
+
+ private:
+  struct Slot {
+    metrics::Counter* counter = nullptr;
+    uint64_t base = 0;
+  };
+  metrics::Registry& registry_;
+  std::string name_, help_;
+  std::array<std::array<Slot, std::size(kBadRecordKinds)>, 3> slots_{};
+};
 
 }  // namespace sluice::log

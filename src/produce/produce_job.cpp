@@ -2,7 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <array>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -29,24 +28,12 @@ struct ProduceMetrics {
         dlq_acked(r.counter("sluice_produce_dead_letters_acked_total",
                             "Records the dead-letter topic acknowledged (from the produce task's producer).")),
         delivery_failures(r.counter("sluice_log_delivery_failures_total", "Records the log refused for good.")),
+        dead_letters(r, "sluice_produce_dead_letters_total", "Records the produce task sent to the dead-letter topic."),
         base_sent(sent.value()),
         base_produced(produced.value()),
         base_bytes(bytes.value()),
         base_dlq_acked(dlq_acked.value()),
         base_failures(delivery_failures.value()) {}
-
-  // Records the mapping rejected, by kind (registered on first use, so /metrics lists
-  // the kinds that happened).
-  metrics::Counter& dead_letter(BadRecord kind) {
-    auto& slot = dead_letters[static_cast<size_t>(kind)];
-    if (!slot.counter) {
-      slot.counter = &registry.counter("sluice_produce_dead_letters_total",
-                                       "Records the produce task sent to the dead-letter topic.",
-                                       {{"stage", "map"}, {"kind", std::string(to_string(kind))}});
-      slot.base = slot.counter->value();
-    }
-    return *slot.counter;
-  }
 
   // Publishes a producer's totals (since it was created) as counter moves.
   void publish_delivery(const log::DeliveryStats& now, log::DeliveryStats& last, metrics::Counter& acked) {
@@ -63,25 +50,14 @@ struct ProduceMetrics {
     s.bytes = bytes.value() - base_bytes;
     s.dead_lettered = dlq_acked.value() - base_dlq_acked;
     s.delivery_failures = delivery_failures.value() - base_failures;
-    s.map_failures = 0;
-    s.map_failure_kinds.clear();
-    for (size_t k = 0; k < dead_letters.size(); ++k) {
-      if (!dead_letters[k].counter) continue;
-      uint64_t n = dead_letters[k].counter->value() - dead_letters[k].base;
-      s.map_failures += n;
-      if (n) s.map_failure_kinds[std::string(to_string(kBadRecordKinds[k]))] = n;
-    }
+    s.map_failures = dead_letters.total();
+    s.map_failure_kinds = dead_letters.by_kind();
   }
-
-  struct Slot {
-    metrics::Counter* counter = nullptr;
-    uint64_t base = 0;
-  };
 
   metrics::Registry& registry;
   metrics::Counter &sent, &produced, &bytes, &dlq_acked, &delivery_failures;
+  log::DeadLetterCounters dead_letters;  // records the mapping rejected, by kind
   const uint64_t base_sent, base_produced, base_bytes, base_dlq_acked, base_failures;
-  std::array<Slot, std::size(kBadRecordKinds)> dead_letters{};
 };
 
 }  // namespace
@@ -242,12 +218,11 @@ struct ProduceJob::Impl {
   }
 
   void send_dead_letter(std::string_view raw, BadRecord kind, std::string_view reason) {
-    auto& c = metrics.dead_letter(kind);
-    if (c.value() == metrics.dead_letters[static_cast<size_t>(kind)].base)
+    if (metrics.dead_letters.none_yet(BadRecordStage::map, kind))
       spdlog::warn("record not published ({}); it goes to the dead-letter topic {} (further records of kind {} are "
                    "counted, not logged)",
                    reason, o.dead_letter_topic, to_string(kind));
-    c.add();
+    metrics.dead_letters.at(BadRecordStage::map, kind).add();
     auto headers = log::dead_letter_headers(
         {.kind = kind, .stage = BadRecordStage::map, .reason = reason, .data_source = data_source});
     log::OutRecord r;

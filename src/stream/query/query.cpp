@@ -49,26 +49,12 @@ struct QueryMetrics {
                                    metrics::latency_seconds_buckets())),
         latency(r.histogram("sluice_query_latency_seconds",
                             "End-to-end latency of each record: its timestamp to its offsets committed.",
-                            e2e_latency_buckets())) {
+                            e2e_latency_buckets())),
+        dead_letters(r, "sluice_query_dead_letters_total", "Bad records the query sent to the dead-letter topic.") {
     const char* names[] = {"read", "parse", "write", "commit"};
     for (size_t i = 0; i < 4; ++i)
       phase[i] = &r.histogram("sluice_query_phase_seconds", "Micro-batch time by phase.",
                               metrics::latency_seconds_buckets(), {{"phase", names[i]}});
-  }
-
-  metrics::Counter& dead_letter(BadRecordStage stage, BadRecord kind) {
-    auto& slot = dead_letters[static_cast<size_t>(stage)][static_cast<size_t>(kind)];
-    if (!slot)
-      slot = &registry.counter("sluice_query_dead_letters_total", "Bad records the query sent to the dead-letter topic.",
-                               {{"stage", std::string(to_string(stage))}, {"kind", std::string(to_string(kind))}});
-    return *slot;
-  }
-  uint64_t dead_lettered() const {
-    uint64_t n = 0;
-    for (const auto& per_stage : dead_letters)
-      for (const auto* c : per_stage)
-        if (c) n += c->value();
-    return n;
   }
 
   // The counters at one moment: a batch's or a run's figures are the difference of two.
@@ -76,14 +62,14 @@ struct QueryMetrics {
     uint64_t batches = 0, records = 0, written = 0, dead_lettered = 0, skipped = 0, sink_retries = 0;
   };
   Mark mark() const {
-    return {batches.value(), records.value(), written.value(), dead_lettered(), skipped.value(), sink_retries.value()};
+    return {batches.value(), records.value(), written.value(), dead_letters.total(), skipped.value(), sink_retries.value()};
   }
 
   metrics::Registry& registry;
   metrics::Counter &batches, &records, &written, &skipped, &sink_retries;
   metrics::Histogram &batch_duration, &latency;
+  log::DeadLetterCounters dead_letters;
   std::array<metrics::Histogram*, 4> phase{};
-  std::array<std::array<metrics::Counter*, std::size(kBadRecordKinds)>, 3> dead_letters{};
 };
 
 }  // namespace
@@ -148,12 +134,11 @@ struct Query::Impl {
       return;
     }
     const auto& msg = msgs[msg_index];
-    auto& c = m.dead_letter(stage, kind);
-    if (c.value() == 0)
+    if (m.dead_letters.none_yet(stage, kind))
       spdlog::warn("bad record at {}/{} offset {} ({}): sent to {} (further records of kind {} are counted, not logged)",
                    msg.topic, msg.partition, msg.offset, reason, opt.dead_letter_topic, to_string(kind));
     pending_dead.push_back({msg_index, kind, std::string(reason), stage});
-    c.add();
+    m.dead_letters.at(stage, kind).add();
   }
 
   void send_dead_letter(const log::Message& msg, BadRecord kind, const std::string& reason, BadRecordStage stage) {
