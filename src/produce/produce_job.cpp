@@ -71,7 +71,7 @@ struct ProduceJob::Impl {
         mapper(m),
         producer(p),
         dlq(d),
-        o(std::move(opt)) {
+        options(std::move(opt)) {
     data_source = s.describe();
     projection = s.project(m.paths());
     source_at_start = s.stats();
@@ -105,12 +105,12 @@ struct ProduceJob::Impl {
 
   // How many records to ask the source for next. Called on the fetcher thread.
   uint32_t next_request_size() const {
-    uint64_t n = o.batch_size;
-    if (o.rate > 0) n = std::min<uint64_t>(n, std::max<uint64_t>(1, static_cast<uint64_t>(o.rate / 10)));
-    if (o.max_records > 0) {
+    uint64_t n = options.batch_size;
+    if (options.rate > 0) n = std::min<uint64_t>(n, std::max<uint64_t>(1, static_cast<uint64_t>(options.rate / 10)));
+    if (options.max_records > 0) {
       uint64_t done = sent_now();
-      uint64_t want = o.max_records > fetched ? o.max_records - fetched
-                                               : (o.max_records > done ? o.max_records - done : 1);
+      uint64_t want = options.max_records > fetched ? options.max_records - fetched
+                                                     : (options.max_records > done ? options.max_records - done : 1);
       n = std::min(n, std::max<uint64_t>(want, 1));
     }
     return static_cast<uint32_t>(n);
@@ -168,17 +168,17 @@ struct ProduceJob::Impl {
   // Records handed to the producer by this run (the mapping thread writes, the fetcher reads).
   uint64_t sent_now() const { return metrics.sent.value() - metrics.base_sent; }
 
-  bool limit_reached() const { return o.max_records > 0 && sent_now() >= o.max_records; }
+  bool limit_reached() const { return options.max_records > 0 && sent_now() >= options.max_records; }
 
   // Holds the record back until the rate allows it; false if the run ended meanwhile.
   bool pace() {
-    if (o.rate <= 0) return true;
+    if (options.rate <= 0) return true;
     auto due = start + std::chrono::duration_cast<Clock::duration>(
-                           std::chrono::duration<double>(static_cast<double>(sent_now()) / o.rate));
+                           std::chrono::duration<double>(static_cast<double>(sent_now()) / options.rate));
     while (true) {
       auto now = Clock::now();
       if (now >= due) return true;
-      if (stopping.load() || (o.duration.count() > 0 && now >= deadline)) return false;
+      if (stopping.load() || (options.duration.count() > 0 && now >= deadline)) return false;
       // While records are held back, the ones already sent must not wait for the
       // end of the response: let the producer write what lingered long enough.
       producer.poll();
@@ -194,7 +194,7 @@ struct ProduceJob::Impl {
       return;
     }
     log::OutRecord r;
-    r.topic = o.topic;
+    r.topic = options.topic;
     if (has_key) r.key = key;
     r.value = value;
     producer.send(r);
@@ -221,12 +221,12 @@ struct ProduceJob::Impl {
     if (metrics.dead_letters.none_yet(BadRecordStage::map, kind))
       spdlog::warn("record not published ({}); it goes to the dead-letter topic {} (further records of kind {} are "
                    "counted, not logged)",
-                   reason, o.dead_letter_topic, to_string(kind));
+                   reason, options.dead_letter_topic, to_string(kind));
     metrics.dead_letters.at(BadRecordStage::map, kind).add();
     auto headers = log::dead_letter_headers(
         {.kind = kind, .stage = BadRecordStage::map, .reason = reason, .data_source = data_source});
     log::OutRecord r;
-    r.topic = o.dead_letter_topic;
+    r.topic = options.dead_letter_topic;
     r.value = raw;
     r.headers = headers;
     dlq.send(r);
@@ -262,16 +262,16 @@ struct ProduceJob::Impl {
 
   ProduceStats run() {
     start = Clock::now();
-    deadline = start + o.duration;
+    deadline = start + options.duration;
     next_progress = start + progress_every;
     if (projection) run_projected();
     else run_responses();
     stop_fetcher();
-    producer.flush(o.flush_timeout);
-    if (&dlq != &producer) dlq.flush(o.flush_timeout);
+    producer.flush(options.flush_timeout);
+    if (&dlq != &producer) dlq.flush(options.flush_timeout);
     refresh();
     if (stats.produced < stats.sent && stats.delivery_failures == 0)
-      stats.last_delivery_error = "not acknowledged within " + std::to_string(o.flush_timeout.count()) + " ms";
+      stats.last_delivery_error = "not acknowledged within " + std::to_string(options.flush_timeout.count()) + " ms";
     if (!fetch_error.empty()) spdlog::error("source failed: {}", fetch_error);
     report_progress(true);
     return stats;
@@ -281,7 +281,7 @@ struct ProduceJob::Impl {
   // JSON): generating a record costs less than handing it between threads.
   void run_projected() {
     while (!ended && !stopping.load() && !limit_reached()) {
-      if (o.duration.count() > 0 && Clock::now() >= deadline) break;
+      if (options.duration.count() > 0 && Clock::now() >= deadline) break;
       uint32_t n = next_request_size();
       if (!projection->next_records(n, projected_handler)) break;
       fetched += n;
@@ -295,7 +295,7 @@ struct ProduceJob::Impl {
     fetcher = std::thread([this] { fetch_loop(); });
     mapping::Mapper& m = mapper;
     while (!ended && !stopping.load() && !limit_reached()) {
-      if (o.duration.count() > 0 && Clock::now() >= deadline) break;
+      if (options.duration.count() > 0 && Clock::now() >= deadline) break;
       sources::SourceBatch b;
       {
         std::unique_lock lk(mu);
@@ -331,7 +331,7 @@ struct ProduceJob::Impl {
   mapping::Mapper mapper;
   log::Producer& producer;
   log::Producer& dlq;
-  ProduceOptions o;
+  ProduceOptions options;
   std::string data_source;  // the source's description, in dead letters' data.source
   MappedHandler mapped_handler{*this};
   ProjectedHandler projected_handler{*this};

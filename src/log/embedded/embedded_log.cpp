@@ -112,8 +112,8 @@ std::string holder_text(long pid) { return pid > 0 ? "process " + std::to_string
 class EmbeddedProducer : public Producer {
  public:
   EmbeddedProducer(std::string root, LogSettings settings, ProducerOptions options)
-      : root_(std::move(root)), s_(std::move(settings)), opt_(options) {
-    if (opt_.exclusive && s_.embedded.fsync == FsyncPolicy::interval)
+      : root_(std::move(root)), settings_(std::move(settings)), opt_(options) {
+    if (opt_.exclusive && settings_.embedded.fsync == FsyncPolicy::interval)
       sync_thread_ = std::thread([this] { sync_loop(); });
   }
 
@@ -139,14 +139,14 @@ class EmbeddedProducer : public Producer {
     auto& part = t.parts[static_cast<size_t>(p)];
     if (part.batch.empty()) part.first_at = Clock::now();
     part.batch.add(r, r.timestamp_ms > 0 ? r.timestamp_ms : wall_ms());
-    if (static_cast<int64_t>(part.batch.size()) >= s_.embedded.batch_bytes) write(t, p);
+    if (static_cast<int64_t>(part.batch.size()) >= settings_.embedded.batch_bytes) write(t, p);
   }
 
   DeliveryStats poll() override {
     auto now = Clock::now();
     for (auto& [name, t] : topics_)
       for (size_t p = 0; p < t->parts.size(); ++p)
-        if (!t->parts[p].batch.empty() && now - t->parts[p].first_at >= s_.embedded.linger)
+        if (!t->parts[p].batch.empty() && now - t->parts[p].first_at >= settings_.embedded.linger)
           write(*t, static_cast<int32_t>(p));
     return stats_;
   }
@@ -178,7 +178,7 @@ class EmbeddedProducer : public Producer {
     if (it == topics_.end()) {
       std::string n(name);
       if (read_topic_meta(root_, n).partitions == 0)
-        create_topic_dirs(root_, n, s_.partitions, s_.replication_factor);
+        create_topic_dirs(root_, n, settings_.partitions, settings_.replication_factor);
       auto t = std::make_unique<Topic>();
       t->name = n;
       t->partitions = read_topic_meta(root_, n).partitions;
@@ -203,7 +203,7 @@ class EmbeddedProducer : public Producer {
     try {
       if (opt_.exclusive) {
         if (!part.writer) {
-          auto w = std::make_unique<PartitionWriter>(partition_dir(root_, t.name, p), s_.embedded);
+          auto w = std::make_unique<PartitionWriter>(partition_dir(root_, t.name, p), settings_.embedded);
           std::lock_guard lk(sync_mu_);
           part.writer = std::move(w);
         }
@@ -233,9 +233,9 @@ class EmbeddedProducer : public Producer {
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
     }
     int32_t p = static_cast<int32_t>(&part - t.parts.data());
-    PartitionWriter w(partition_dir(root_, t.name, p), s_.embedded);
+    PartitionWriter w(partition_dir(root_, t.name, p), settings_.embedded);
     w.append(part.batch);
-    if (s_.embedded.fsync != FsyncPolicy::never) w.sync();
+    if (settings_.embedded.fsync != FsyncPolicy::never) w.sync();
   }
 
   // The interval fsync policy: every fsync_interval, sync what was written since.
@@ -244,7 +244,7 @@ class EmbeddedProducer : public Producer {
     auto next_retention = Clock::now() + std::chrono::seconds(30);
     std::unique_lock lk(sync_mu_);
     while (!stopping_) {
-      sync_cv_.wait_for(lk, s_.embedded.fsync_interval, [&] { return stopping_; });
+      sync_cv_.wait_for(lk, settings_.embedded.fsync_interval, [&] { return stopping_; });
       bool retention = Clock::now() >= next_retention;
       if (retention) next_retention = Clock::now() + std::chrono::seconds(30);
       for (auto* w : writers_snapshot_locked()) {
@@ -265,7 +265,7 @@ class EmbeddedProducer : public Producer {
   }
 
   std::string root_;
-  LogSettings s_;
+  LogSettings settings_;
   ProducerOptions opt_;
   std::map<std::string, std::unique_ptr<Topic>, std::less<>> topics_;
   Topic* last_ = nullptr;
