@@ -25,24 +25,25 @@ DeadLetterCounters::DeadLetterCounters(metrics::Registry& registry, std::string 
 
 metrics::Counter& DeadLetterCounters::at(BadRecordStage stage, BadRecord kind) {
   auto& slot = slots_[static_cast<size_t>(stage)][static_cast<size_t>(kind)];
-  if (!slot.counter) {
-    slot.counter = &registry_.counter(name_, help_,
-                                      {{"stage", std::string(to_string(stage))}, {"kind", std::string(to_string(kind))}});
-    slot.base = slot.counter->value();
-  }
-  return *slot.counter;
+  if (auto* c = slot.counter.load(std::memory_order_relaxed)) return *c;  // this thread set it
+  auto& c = registry_.counter(name_, help_,
+                              {{"stage", std::string(to_string(stage))}, {"kind", std::string(to_string(kind))}});
+  slot.base = c.value();
+  slot.counter.store(&c, std::memory_order_release);
+  return c;
 }
 
 bool DeadLetterCounters::none_yet(BadRecordStage stage, BadRecord kind) const {
   const auto& slot = slots_[static_cast<size_t>(stage)][static_cast<size_t>(kind)];
-  return !slot.counter || slot.counter->value() == slot.base;
+  const auto* c = slot.counter.load(std::memory_order_acquire);
+  return !c || c->value() == slot.base;
 }
 
 uint64_t DeadLetterCounters::total() const {
   uint64_t n = 0;
   for (const auto& per_stage : slots_)
     for (const auto& slot : per_stage)
-      if (slot.counter) n += slot.counter->value() - slot.base;
+      if (const auto* c = slot.counter.load(std::memory_order_acquire)) n += c->value() - slot.base;
   return n;
 }
 
@@ -50,9 +51,8 @@ std::map<std::string, uint64_t> DeadLetterCounters::by_kind() const {
   std::map<std::string, uint64_t> out;
   for (const auto& per_stage : slots_)
     for (size_t k = 0; k < per_stage.size(); ++k)
-      if (per_stage[k].counter)
-        if (uint64_t n = per_stage[k].counter->value() - per_stage[k].base)
-          out[std::string(to_string(kBadRecordKinds[k]))] += n;
+      if (const auto* c = per_stage[k].counter.load(std::memory_order_acquire))
+        if (uint64_t n = c->value() - per_stage[k].base) out[std::string(to_string(kBadRecordKinds[k]))] += n;
   return out;
 }
 

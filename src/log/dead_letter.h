@@ -12,6 +12,7 @@
 //   source.topic, source.partition, source.offset, source.timestamp
 //                     the topic record it was (parse and sink stages only)
 #include <array>
+#include <atomic>
 #include <map>
 #include <string>
 #include <string_view>
@@ -36,7 +37,8 @@ std::vector<Header> dead_letter_headers(const DeadLetter& d);
 // A stage's dead-letter counters, `name{stage,kind}` in a registry: each series is
 // registered on first use (so /metrics lists the kinds that happened), and read back
 // relative to the moment this object was made (one run of the stage, while the
-// registry counts on across runs). Moved by the stage's thread only.
+// registry counts on across runs). at() and the moves: the stage's thread only; the
+// readers (none_yet, total, by_kind) from any thread.
 class DeadLetterCounters {
  public:
   DeadLetterCounters(metrics::Registry& registry, std::string name, std::string help);
@@ -48,7 +50,8 @@ class DeadLetterCounters {
 
  private:
   struct Slot {
-    metrics::Counter* counter = nullptr;
+    // Published (release) after `base` is set, so a reader that sees it sees its base.
+    std::atomic<metrics::Counter*> counter{nullptr};
     uint64_t base = 0;
   };
   metrics::Registry& registry_;

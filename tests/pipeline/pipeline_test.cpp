@@ -97,8 +97,13 @@ TEST(Pipeline, StopEndsARunPromptlyAndSaysSo) {
   Pipeline p(cfg, Role::run, PipelineOptions::from_config(cfg));
   RunSummary r;
   std::thread runner([&] { r = p.run(); });
-  testing::wait_for([&] { return p.snapshot().metrics.count("sluice_query_rows_written_total") > 0; }, 30s,
-                    "the first rows written");
+  // The doors read while the pipeline runs: the snapshot and the query's running totals.
+  testing::wait_for(
+      [&] {
+        auto totals = p.query_totals();
+        return p.snapshot().metrics.count("sluice_query_rows_written_total") > 0 && totals.written_rows > 0;
+      },
+      30s, "the first rows written");
   auto t0 = std::chrono::steady_clock::now();
   p.stop();
   runner.join();
