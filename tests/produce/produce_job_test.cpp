@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <mutex>
 #include <thread>
 
 #include "config/config.h"
@@ -29,18 +30,25 @@ class ScriptedSource : public sources::Source {
     out.body = bodies_[next_++];
     out.body.reserve(out.body.size() + simdjson::SIMDJSON_PADDING);
     out.results = 0;
+    std::lock_guard lk(mu_);
     ++stats_.batches;
     return true;
   }
   void stop() override { stopped_ = true; }
-  sources::SourceStats stats() const override { return stats_; }
+  // Called from the job's mapping thread while its fetcher thread calls next_batch()
+  // (the seam: callable from any thread).
+  sources::SourceStats stats() const override {
+    std::lock_guard lk(mu_);
+    return stats_;
+  }
   std::string describe() const override { return "scripted"; }
 
  private:
   std::vector<std::string> bodies_;
   size_t next_ = 0;
   std::atomic<bool> stopped_{false};
-  sources::SourceStats stats_;
+  mutable std::mutex mu_;
+  sources::SourceStats stats_;  // under mu_
 };
 
 mapping::Mapping seed_mapping() {
