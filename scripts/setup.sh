@@ -10,6 +10,7 @@ packages=(
   libcli11-dev libyaml-cpp-dev libcurl4-openssl-dev libsqlite3-dev libssl-dev
   zlib1g-dev liblz4-dev libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev   # libFuzzer targets and sanitizer runtimes
+  libhowardhinnant-date-dev tzdata   # the scheduler: IANA time zones (GCC 12's <chrono> has none)
   kcat openjdk-17-jre-headless maven   # Kafka/Cassandra tests: a client no one here wrote, the servers' JVM and jars
 )
 

@@ -86,6 +86,8 @@ int main(int argc, char** argv) {
   add_query_command(app, ctx);
   add_topics_command(app, ctx);
   add_config_command(app, ctx);
+  add_dags_command(app, ctx);
+  add_supervise_command(app, ctx);
 
   try {
     app.parse(argc, argv);

@@ -34,7 +34,9 @@ config::Config load_config(const CliContext& ctx, std::vector<config::Override> 
 void add_produce_command(CLI::App& app, CliContext& ctx);
 void add_topics_command(CLI::App& app, CliContext& ctx);
 void add_config_command(CLI::App& app, CliContext& ctx);
+void add_dags_command(CLI::App& app, CliContext& ctx);  // up, scheduler, dags, tasks
 void add_stream_command(CLI::App& app, CliContext& ctx);  // stream and run
 void add_query_command(CLI::App& app, CliContext& ctx);
+void add_supervise_command(CLI::App& app, CliContext& ctx);  // __supervise (hidden): the scheduler's task supervisor
 
 }  // namespace sluice::cli

@@ -31,16 +31,14 @@ void add_config_command(CLI::App& app, CliContext& ctx) {
   check->callback([&ctx] {
     ctx.action = [&ctx] {
       auto c = load_config(ctx);
-      for (const auto& k : config::known_keys()) {
-        // A sink URI may carry a password (cassandra://user:password@host/...).
-        std::string value = k.path == "sink" ? redact_uri(c.str(k.path)) : c.str(k.path);
-        std::cout << fmt::format("{} = {}    # {}\n", k.path, value, c.origin(k.path));
+      for (const auto& [path, raw] : c.entries()) {
+        // A sink URI may carry a password (cassandra://user:password@host/...); librdkafka's
+        // sasl.password and ssl.key.password are passed in `kafka.*`.
+        std::string value = path == "sink"                                                          ? redact_uri(raw)
+                            : path.starts_with("kafka.") && path.find("password") != std::string::npos ? "(hidden)"
+                                                                                                        : raw;
+        std::cout << fmt::format("{} = {}    # {}\n", path, value, c.origin(path));
       }
-      for (const auto& s : config::open_sections())
-        for (const auto& [key, value] : c.section(s.path))
-          std::cout << fmt::format("{}.{} = {}\n", s.path, key, s.path == "kafka" && key.find("password") != std::string::npos
-                                                                    ? "(hidden)"
-                                                                    : value);
       std::cout << "config OK: " << c.file() << "\n";
       return 0;
     };

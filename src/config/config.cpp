@@ -26,6 +26,38 @@ constexpr std::string_view kUnknownEnvHint =
     "; sluice reads every SLUICE_* variable as a config override (SLUICE_<KEY>, nested keys joined by __; "
     "`sluice config keys` lists them), so unset one meant for another program";
 
+// A list value is stored as its items joined by this byte (no YAML text holds it).
+constexpr char kListSeparator = '\x1f';
+
+std::string join_list(const std::vector<std::string>& items) {
+  std::string out;
+  for (size_t i = 0; i < items.size(); ++i) out += (i ? std::string(1, kListSeparator) : std::string()) + items[i];
+  return out;
+}
+
+// A list given as text (a variable or a flag): a YAML flow list `[a, "b c"]`, or one item.
+std::string list_from_text(const std::string& text, std::string& problem) {
+  if (text.empty()) return {};
+  try {
+    YAML::Node n = YAML::Load(text);
+    if (n.IsSequence()) {
+      std::vector<std::string> items;
+      for (const auto& item : n) {
+        if (!item.IsScalar()) {
+          problem = "expected a list of text values such as [a, b], got \"" + text + "\"";
+          return {};
+        }
+        items.push_back(item.Scalar());
+      }
+      return join_list(items);
+    }
+  } catch (const YAML::Exception&) {
+    problem = "expected a list such as [a, b], got \"" + text + "\"";
+    return {};
+  }
+  return text;
+}
+
 std::string lower(std::string_view s) {
   std::string out(s);
   for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -44,12 +76,30 @@ size_t edit_distance(std::string_view a, std::string_view b) {
   return prev[b.size()];
 }
 
+// A key's path with its `<name>` segments replaced by the segments of `path` at the same
+// places (dags.<dag>.schedule against dags.daily.shedule: dags.daily.schedule).
+std::string instantiate(std::string_view pattern, std::string_view path) {
+  std::string out;
+  while (!pattern.empty()) {
+    auto pd = pattern.find('.'), d = path.find('.');
+    auto pseg = pattern.substr(0, pd);
+    bool wild = pseg.size() > 2 && pseg.front() == '<';
+    out += wild && !path.empty() ? path.substr(0, d) : pseg;
+    if (pd == std::string_view::npos) break;
+    out += '.';
+    pattern.remove_prefix(pd + 1);
+    path = d == std::string_view::npos ? std::string_view() : path.substr(d + 1);
+  }
+  return out;
+}
+
 std::string suggestion(std::string_view path) {
-  std::string_view best;
+  std::string best;
   size_t best_d = 4;
   for (const auto& k : known_keys()) {
-    size_t d = edit_distance(path, k.path);
-    if (d < best_d) best_d = d, best = k.path;
+    std::string candidate = instantiate(k.path, path);
+    size_t d = edit_distance(path, candidate);
+    if (d < best_d) best_d = d, best = candidate;
   }
   if (best.empty()) {
     // A misspelt leaf under a right section: compare the last component.
@@ -62,13 +112,27 @@ std::string suggestion(std::string_view path) {
       if (d < best_d && d <= 2) best_d = d, best = k.path;
     }
   }
-  return best.empty() ? std::string() : " (did you mean \"" + std::string(best) + "\"?)";
+  return best.empty() ? std::string() : " (did you mean \"" + best + "\"?)";
+}
+
+size_t segments(std::string_view p) { return p.empty() ? 0 : 1 + static_cast<size_t>(std::count(p.begin(), p.end(), '.')); }
+
+// The first `n` segments of a dotted path.
+std::string_view first_segments(std::string_view p, size_t n) {
+  size_t pos = 0;
+  for (size_t i = 0; i < n; ++i) {
+    pos = p.find('.', pos);
+    if (pos == std::string_view::npos) return p;
+    if (i + 1 < n) ++pos;
+  }
+  return p.substr(0, pos);
 }
 
 // True if some known key or open section lives below `path` (so it is a section).
 bool is_section(std::string_view path) {
   auto below = [&](std::string_view p) {
-    return p.size() > path.size() && p.starts_with(path) && p[path.size()] == '.';
+    size_t n = segments(path);
+    return segments(p) > n && path_matches(first_segments(p, n), path);
   };
   for (const auto& k : known_keys())
     if (below(k.path)) return true;
@@ -106,6 +170,7 @@ std::string check_value(const KeySpec& k, const std::string& value) {
   auto got = " got \"" + value + "\"";
   switch (k.type) {
     case KeyType::string:
+    case KeyType::list:
       return {};
     case KeyType::integer: {
       int64_t n;
@@ -162,7 +227,15 @@ class ConfigBuilder {
   // Records a value for `path` from `origin`, or an error if the key is unknown (followed
   // by `unknown_hint`). Returns false only for an unknown key.
   bool assign(const std::string& path, std::string value, const std::string& origin, const std::string& where,
-              std::string_view unknown_hint = {}) {
+              std::string_view unknown_hint = {}, bool list_as_text = false) {
+    if (const KeySpec* k = find_key(path); k && k->type == KeyType::list && list_as_text) {
+      std::string problem;
+      value = list_from_text(value, problem);
+      if (!problem.empty()) {
+        error(where + ": " + path + ": " + problem);
+        return true;
+      }
+    }
     if (find_key(path) || find_open_section(path)) {
       set(path, std::move(value), origin);
       return true;
@@ -207,7 +280,22 @@ class ConfigBuilder {
         continue;
       }
       if (val.IsSequence()) {
-        error(where + ": " + path + ": lists are not accepted here");
+        const KeySpec* k = find_key(path);
+        if (!k || k->type != KeyType::list) {
+          error(where + ": " + path + ": lists are not accepted here");
+          continue;
+        }
+        std::vector<std::string> items;
+        bool ok = true;
+        for (const auto& item : val) {
+          if (!item.IsScalar()) {
+            error(where + ": " + path + ": expected a list of text values");
+            ok = false;
+            break;
+          }
+          items.push_back(item.Scalar());
+        }
+        if (ok) assign(path, join_list(items), where, where);
         continue;
       }
       if (val.IsNull() && !find_key(path) && is_section(path)) continue;  // an empty section
@@ -229,6 +317,7 @@ class ConfigBuilder {
       case KeyType::duration: return "duration";
       case KeyType::bytes: return "size";
       case KeyType::choice: return "choice";
+      case KeyType::list: return "list";
     }
     return "value";
   }
@@ -262,17 +351,47 @@ class ConfigBuilder {
       std::string path = lower(name.substr(7));
       for (size_t p; (p = path.find("__")) != std::string::npos;) path.replace(p, 2, ".");
       if (!assign(path, std::string(kv.substr(eq + 1)), name, "environment variable " + name,
-                  hinted ? std::string_view() : kUnknownEnvHint))
+                  hinted ? std::string_view() : kUnknownEnvHint, true))
         hinted = true;
     }
   }
 
   void load_flags(const std::vector<Override>& flags) {
-    for (const auto& f : flags) assign(f.path, f.value, f.origin, "flag " + f.origin);
+    for (const auto& f : flags) assign(f.path, f.value, f.origin, "flag " + f.origin, {}, true);
+  }
+
+  // The concrete paths a template key stands for: one per name the values give its
+  // `<name>` segments (dags.<dag>.schedule: dags.user_automation.schedule, ...).
+  std::vector<std::string> instances(const KeySpec& k) const {
+    std::string_view owner = k.path.substr(0, k.path.rfind('.'));
+    std::string_view leaf = k.path.substr(k.path.rfind('.') + 1);
+    size_t n = segments(owner);
+    std::vector<std::string> out;
+    for (const auto& [path, e] : cfg_.values_) {
+      if (segments(path) <= n) continue;
+      std::string_view prefix = first_segments(path, n);
+      if (!path_matches(owner, prefix)) continue;
+      std::string concrete = std::string(prefix) + "." + std::string(leaf);
+      if (out.empty() || out.back() != concrete)
+        if (std::find(out.begin(), out.end(), concrete) == out.end()) out.push_back(concrete);
+    }
+    return out;
   }
 
   Config finish() {
     for (const auto& k : known_keys()) {
+      if (k.path.find('<') != std::string_view::npos) {
+        for (const auto& path : instances(k)) {
+          auto it = cfg_.values_.find(path);
+          if (it == cfg_.values_.end()) {
+            set(path, std::string(k.default_value), "default");
+            continue;
+          }
+          std::string problem = check_value(k, it->second.value);
+          if (!problem.empty()) error(it->second.origin + ": " + path + ": " + problem);
+        }
+        continue;
+      }
       auto it = cfg_.values_.find(k.path);
       if (it == cfg_.values_.end()) {
         set(std::string(k.path), std::string(k.default_value), "default");
@@ -357,6 +476,48 @@ std::vector<std::pair<std::string, std::string>> Config::section(std::string_vie
   std::sort(found.begin(), found.end());
   std::vector<std::pair<std::string, std::string>> out;
   for (auto& [order, k, v] : found) out.emplace_back(std::move(k), std::move(v));
+  return out;
+}
+
+std::vector<std::string> Config::list(std::string_view path) const {
+  const auto& v = entry(path).value;
+  std::vector<std::string> out;
+  if (v.empty()) return out;
+  size_t start = 0;
+  while (true) {
+    auto sep = v.find(kListSeparator, start);
+    out.push_back(v.substr(start, sep == std::string::npos ? std::string::npos : sep - start));
+    if (sep == std::string::npos) break;
+    start = sep + 1;
+  }
+  return out;
+}
+
+std::vector<std::string> Config::names(std::string_view path) const {
+  std::vector<std::pair<size_t, std::string>> found;
+  std::string prefix = std::string(path) + ".";
+  for (auto it = values_.lower_bound(prefix); it != values_.end() && it->first.starts_with(prefix); ++it) {
+    std::string rest = it->first.substr(prefix.size());
+    std::string name = rest.substr(0, rest.find('.'));
+    auto f = std::find_if(found.begin(), found.end(), [&](const auto& p) { return p.second == name; });
+    if (f == found.end()) found.emplace_back(it->second.order, name);
+    else f->first = std::min(f->first, it->second.order);
+  }
+  std::sort(found.begin(), found.end());
+  std::vector<std::string> out;
+  for (auto& [order, name] : found) out.push_back(std::move(name));
+  return out;
+}
+
+bool Config::has(std::string_view path) const { return values_.find(path) != values_.end(); }
+
+std::vector<std::pair<std::string, std::string>> Config::entries() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& [path, e] : values_) {
+    std::string v = e.value;
+    std::replace(v.begin(), v.end(), kListSeparator, ',');
+    out.emplace_back(path, std::move(v));
+  }
   return out;
 }
 

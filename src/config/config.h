@@ -56,6 +56,15 @@ class Config {
   }
   // Entries of an open section, in file order (overrides of new keys come last).
   std::vector<std::pair<std::string, std::string>> section(std::string_view path) const;
+  // A list key's items.
+  std::vector<std::string> list(std::string_view path) const;
+  // The names of a named section (`dags`: the DAG ids; `dags.x.tasks`: its task ids),
+  // in file order.
+  std::vector<std::string> names(std::string_view path) const;
+  // True if the key has a value (a default included).
+  bool has(std::string_view path) const;
+  // Every key with its value (lists joined by ","), in path order (`sluice config check`).
+  std::vector<std::pair<std::string, std::string>> entries() const;
   // Where a key's value came from: "config/user_automation.yaml:12", "SLUICE_LOG",
   // "--log", or "default".
   std::string origin(std::string_view path) const;

@@ -1,6 +1,7 @@
 #include "config/config_keys.h"
 
 #include <array>
+#include <cctype>
 
 namespace sluice::config {
 namespace {
@@ -11,6 +12,10 @@ constexpr std::string_view kOnError[] = {"dlq", "fail", "skip"};
 constexpr std::string_view kConsistency[] = {"ANY", "ONE", "TWO", "THREE", "QUORUM", "ALL", "LOCAL_QUORUM",
                                              "EACH_QUORUM", "LOCAL_ONE"};
 constexpr std::string_view kCompression[] = {"none", "lz4"};
+constexpr std::string_view kTaskKind[] = {"produce", "stream", "command"};
+constexpr std::string_view kOverlap[] = {"allow", "skip", "queue"};
+constexpr std::string_view kDstGap[] = {"run_at_end", "skip"};
+constexpr std::string_view kDstRepeat[] = {"once", "twice"};
 
 using T = KeyType;
 
@@ -83,6 +88,55 @@ const KeySpec kKeys[] = {
     {"cassandra.request_timeout", T::duration, "12s", "Give up waiting for Cassandra's answer to a request after this long."},
 
     {"schema.table", T::string, "users", "Table the stream writes (in the sink's keyspace or database)."},
+
+    {"scheduler.metadata", T::string, "./data/meta.db",
+     "SQLite file of the scheduler's metadata (DAG runs, task instances; the seed's Postgres). One scheduler "
+     "process writes it, under a lock file beside it; any number read it."},
+    {"scheduler.logs", T::string, "./data/logs", "Directory of the task logs: <dag>/<run>/<task>/<try>.log."},
+    {"scheduler.task_log_bytes", T::bytes, "10MiB",
+     "Most bytes kept of one task try's log (its head and its latest output).", {}, 4096, 1ll << 40},
+    {"scheduler.kill_grace", T::duration, "10s", "After a task's timeout: SIGTERM, then SIGKILL this much later."},
+    {"scheduler.parallelism", T::integer, "32", "Most task processes running at once.", {}, 1, 10000},
+
+    {"dags.<dag>.description", T::string, "", "What the DAG does (shown by `sluice dags list`)."},
+    {"dags.<dag>.schedule", T::string, "none",
+     "When runs are due: cron (`m h dom mon dow`, or 6 fields with seconds first; ranges, steps, lists, names), "
+     "@once, @hourly, @daily, @weekly, @monthly, @yearly, @every <duration>, or none (manual triggers only)."},
+    {"dags.<dag>.timezone", T::string, "UTC", "IANA time zone of the schedule and of the dates, e.g. Europe/Berlin."},
+    {"dags.<dag>.start_date", T::string, "",
+     "First data interval's start (2023-09-03 or 2023-09-03T06:00, wall time in the DAG's zone); required "
+     "unless the schedule is none."},
+    {"dags.<dag>.end_date", T::string, "", "No run's data interval starts after this (empty: no end)."},
+    {"dags.<dag>.catchup", T::boolean, "false",
+     "On: a run for every interval missed since the start date (or while sluice was down). Off: only the latest."},
+    {"dags.<dag>.max_active_runs", T::integer, "16", "Most runs of the DAG queued or running at once.", {}, 1, 10000},
+    {"dags.<dag>.paused", T::boolean, "false",
+     "Paused when the scheduler first sees the DAG; afterwards `sluice dags pause|unpause` decides."},
+    {"dags.<dag>.overlap", T::choice, "allow",
+     "A run due while another run of the DAG is active: allow (runs alongside, up to max_active_runs), "
+     "queue (waits for it) or skip (recorded as skipped, not run).", kOverlap},
+    {"dags.<dag>.dst_gap", T::choice, "run_at_end",
+     "A scheduled wall time that does not exist (spring forward): run_at_end (of the gap) or skip.", kDstGap},
+    {"dags.<dag>.dst_repeat", T::choice, "once",
+     "A scheduled wall time that occurs twice (fall back): once (the first) or twice.", kDstRepeat},
+    {"dags.<dag>.tasks.<task>.kind", T::choice, "produce",
+     "produce (the produce task, as `sluice produce`), stream (the query with trigger available-now) or "
+     "command (an argv run without a shell, Airflow's BashOperator).", kTaskKind},
+    {"dags.<dag>.tasks.<task>.after", T::list, "", "Tasks of the same DAG that must succeed first, e.g. [stream_data]."},
+    {"dags.<dag>.tasks.<task>.command", T::list, "",
+     "kind command: the argv, e.g. [sh, -c, \"echo {logical_date}\"]; {data_interval_start}, {data_interval_end}, "
+     "{logical_date}, {run_id}, {try_number}, {dag_id}, {task_id} are replaced."},
+    {"dags.<dag>.tasks.<task>.args", T::list, "",
+     "kind produce or stream: more flags of the command, templated as command is, e.g. [--set, builtin.seed={try_number}]."},
+    {"dags.<dag>.tasks.<task>.for", T::duration, "", "kind produce: how long (empty: the config's produce.for)."},
+    {"dags.<dag>.tasks.<task>.records", T::integer, "", "kind produce: stop after this many records (empty: produce.records).", {}, 0, 9.2e18},
+    {"dags.<dag>.tasks.<task>.rate", T::number, "", "kind produce: records per second (empty: produce.rate).", {}, 0, 1e9},
+    {"dags.<dag>.tasks.<task>.retries", T::integer, "0", "Tries after the first failed one.", {}, 0, 1000},
+    {"dags.<dag>.tasks.<task>.retry_delay", T::duration, "5m",
+     "Wait before the first retry; doubles per retry, with jitter (full jitter), up to max_retry_delay."},
+    {"dags.<dag>.tasks.<task>.max_retry_delay", T::duration, "1h", "Upper bound of the retry delay."},
+    {"dags.<dag>.tasks.<task>.timeout", T::duration, "0s",
+     "A try running longer is stopped (SIGTERM, SIGKILL after scheduler.kill_grace) and failed (0: no limit)."},
 };
 
 const OpenSection kOpen[] = {
@@ -98,9 +152,30 @@ const OpenSection kOpen[] = {
 std::span<const KeySpec> known_keys() { return kKeys; }
 std::span<const OpenSection> open_sections() { return kOpen; }
 
+bool valid_name(std::string_view seg) {
+  if (seg.empty() || seg.size() > 200) return false;
+  for (char c : seg)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-')) return false;
+  return true;
+}
+
+bool path_matches(std::string_view pattern, std::string_view path) {
+  while (true) {
+    auto pd = pattern.find('.'), d = path.find('.');
+    auto pseg = pattern.substr(0, pd), seg = path.substr(0, d);
+    bool wild = pseg.size() > 2 && pseg.front() == '<' && pseg.back() == '>';
+    if (wild ? !valid_name(seg) : pseg != seg) return false;
+    if (pd == std::string_view::npos || d == std::string_view::npos) return pd == d;
+    pattern.remove_prefix(pd + 1);
+    path.remove_prefix(d + 1);
+  }
+}
+
 const KeySpec* find_key(std::string_view path) {
   for (const auto& k : kKeys)
     if (k.path == path) return &k;
+  for (const auto& k : kKeys)
+    if (k.path.find('<') != std::string_view::npos && path_matches(k.path, path)) return &k;
   return nullptr;
 }
 

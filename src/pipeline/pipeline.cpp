@@ -46,7 +46,7 @@ struct Pipeline::Impl {
 
     log = log::open_log(log::log_settings(cfg));
     admin = log->admin();
-    if (producing) {
+    if (producing || opt.create_missing_topic) {
       for (const auto& t : {opt.topic, opt.dead_letter_topic})
         if (admin->create_topic(t, opt.partitions, opt.replication_factor))
           spdlog::info("created topic {} ({} partitions)", t, opt.partitions);

@@ -20,6 +20,9 @@ struct PipelineOptions {
   produce::ProduceOptions produce;
   stream::QueryOptions query;
   log::ConsumerOptions consumer;
+  // Role::stream on a topic that does not exist yet: create it (`sluice up`, whose
+  // scheduled tasks will produce into it) instead of failing.
+  bool create_missing_topic = false;
 
   // Throws UsageError naming the key and its origin for a value the stages refuse.
   // `no_time_limit`: the produce task runs until produce.records however long it
