@@ -11,6 +11,7 @@ packages=(
   zlib1g-dev liblz4-dev libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev   # libFuzzer targets and sanitizer runtimes
   libhowardhinnant-date-dev tzdata   # the scheduler: IANA time zones (GCC 12's <chrono> has none)
+  python3 python3-venv   # scripts/airflow_check.sh: Apache Airflow from PyPI in a venv
   kcat openjdk-17-jre-headless maven   # Kafka/Cassandra tests: a client no one here wrote, the servers' JVM and jars
 )
 

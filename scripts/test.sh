@@ -40,6 +40,11 @@ cassandra=127.0.0.1:${CASSANDRA_SH_PORT:-9042}
 step "unit and integration tests (RelWithDebInfo)"
 run_ctest build -j "$jobs" --timeout 600
 
+# For users who keep Airflow: the DAG file runs sluice's tasks under `airflow dags test`
+# (Apache Airflow 2.6.0, the seed's, from PyPI into build/airflow-venv; SQLite metadata).
+step "Airflow DAG deploy/airflow/dags/user_automation.py (airflow dags test)"
+bash scripts/airflow_check.sh build/sluice
+
 # The Kafka tests run against a real broker (scripts/kafka.sh: Apache Kafka from Maven
 # Central, KRaft, 127.0.0.1 only), one test at a time, and the broker stops afterwards
 # whatever happened. kafka-python is the seed's own client, used as a witness.

@@ -1,6 +1,7 @@
 #include "scheduler/meta_store.h"
 
 #include <filesystem>
+#include <map>
 #include <utility>
 
 #include "common/error.h"
@@ -57,13 +58,25 @@ CREATE TABLE IF NOT EXISTS task_instances (
 CREATE INDEX IF NOT EXISTS task_instances_state ON task_instances (state);
 )sql";
 
+// A statement prepared once per connection (the scheduler runs the same few thousands
+// of times a second under load), reset for its next use when this goes.
 class Stmt {
  public:
-  Stmt(sqlite3* db, const char* sql) : db_(db) {
-    if (sqlite3_prepare_v2(db, sql, -1, &s_, nullptr) != SQLITE_OK)
+  Stmt(sqlite3* db, std::map<std::string, sqlite3_stmt*, std::less<>>& cache, std::string_view sql) : db_(db) {
+    auto it = cache.find(sql);
+    if (it != cache.end()) {
+      s_ = it->second;
+      return;
+    }
+    if (sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &s_, nullptr) !=
+        SQLITE_OK)
       throw FatalError(std::string("metadata database: ") + sqlite3_errmsg(db));
+    cache.emplace(std::string(sql), s_);
   }
-  ~Stmt() { sqlite3_finalize(s_); }
+  ~Stmt() {
+    sqlite3_reset(s_);
+    sqlite3_clear_bindings(s_);
+  }
   Stmt(const Stmt&) = delete;
   Stmt& operator=(const Stmt&) = delete;
   Stmt& bind(int i, int64_t v) { return check(sqlite3_bind_int64(s_, i, v)); }
@@ -182,13 +195,18 @@ bool is_finished(TiState s) {
 }
 
 MetaStore::MetaStore(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
-MetaStore::MetaStore(MetaStore&& o) noexcept : db_(std::exchange(o.db_, nullptr)), path_(std::move(o.path_)) {}
+MetaStore::MetaStore(MetaStore&& o) noexcept
+    : db_(std::exchange(o.db_, nullptr)), path_(std::move(o.path_)), stmts_(std::move(o.stmts_)) {
+  o.stmts_.clear();
+}
 MetaStore& MetaStore::operator=(MetaStore&& o) noexcept {
   std::swap(db_, o.db_);
   std::swap(path_, o.path_);
+  std::swap(stmts_, o.stmts_);
   return *this;
 }
 MetaStore::~MetaStore() {
+  for (auto& [sql, st] : stmts_) sqlite3_finalize(st);
   if (db_) sqlite3_close(db_);
 }
 
@@ -230,10 +248,10 @@ void MetaStore::exec(const char* sql) {
 void MetaStore::migrate(bool read_only) {
   int version = 0;
   {
-    Stmt s(db_, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'meta'");
+    Stmt s(db_, stmts_, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'meta'");
     s.step();
     if (s.i64(0) > 0) {
-      Stmt v(db_, "SELECT value FROM meta WHERE key = 'schema_version'");
+      Stmt v(db_, stmts_, "SELECT value FROM meta WHERE key = 'schema_version'");
       if (v.step()) version = std::stoi(v.text(0));
     }
   }
@@ -247,7 +265,7 @@ void MetaStore::migrate(bool read_only) {
   transaction([&] {
     if (version < 1) exec(kSchemaV1);
     // Later versions: if (version < 2) exec(kMigrateV2); ...
-    Stmt s(db_, "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)");
+    Stmt s(db_, stmts_, "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)");
     s.bind(1, std::to_string(kSchemaVersion)).step();
   });
 }
@@ -264,31 +282,31 @@ void MetaStore::transaction(const std::function<void()>& fn) {
 }
 
 DagState MetaStore::ensure_dag(const std::string& dag_id, bool paused) {
-  Stmt ins(db_, "INSERT OR IGNORE INTO dags (dag_id, paused) VALUES (?, ?)");
+  Stmt ins(db_, stmts_, "INSERT OR IGNORE INTO dags (dag_id, paused) VALUES (?, ?)");
   ins.bind(1, dag_id).bind(2, paused ? 1 : 0).step();
   return *dag(dag_id);
 }
 
 std::optional<DagState> MetaStore::dag(const std::string& dag_id) {
-  Stmt s(db_, "SELECT paused, next_start_ms FROM dags WHERE dag_id = ?");
+  Stmt s(db_, stmts_, "SELECT paused, next_start_ms FROM dags WHERE dag_id = ?");
   s.bind(1, dag_id);
   if (!s.step()) return std::nullopt;
   return DagState{dag_id, s.i64(0) != 0, s.i64(1)};
 }
 
 void MetaStore::set_paused(const std::string& dag_id, bool paused) {
-  Stmt s(db_, "INSERT INTO dags (dag_id, paused) VALUES (?1, ?2) ON CONFLICT (dag_id) DO UPDATE SET paused = ?2");
+  Stmt s(db_, stmts_, "INSERT INTO dags (dag_id, paused) VALUES (?1, ?2) ON CONFLICT (dag_id) DO UPDATE SET paused = ?2");
   s.bind(1, dag_id).bind(2, paused ? 1 : 0).step();
 }
 
 void MetaStore::set_next_start(const std::string& dag_id, int64_t next_start_ms) {
-  Stmt s(db_, "UPDATE dags SET next_start_ms = ? WHERE dag_id = ?");
+  Stmt s(db_, stmts_, "UPDATE dags SET next_start_ms = ? WHERE dag_id = ?");
   s.bind(1, next_start_ms).bind(2, dag_id).step();
 }
 
 bool MetaStore::insert_run(const DagRun& r) {
   std::string sql = std::string("INSERT INTO dag_runs (") + kRunColumns + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
-  Stmt s(db_, sql.c_str());
+  Stmt s(db_, stmts_, sql.c_str());
   s.bind(1, r.dag_id).bind(2, r.run_id).bind(3, to_string(r.type)).bind(4, r.logical_ms).bind(5, r.interval_start_ms);
   s.bind(6, r.interval_end_ms).bind(7, r.due_ms).bind(8, to_string(r.state)).bind(9, r.queued_ms).bind(10, r.start_ms);
   s.bind(11, r.end_ms).bind(12, r.first_task_start_ms).bind(13, r.conf.empty() ? "{}" : r.conf).bind(14, r.note);
@@ -298,7 +316,7 @@ bool MetaStore::insert_run(const DagRun& r) {
 }
 
 void MetaStore::update_run(const DagRun& r) {
-  Stmt s(db_,
+  Stmt s(db_, stmts_,
          "UPDATE dag_runs SET state = ?, queued_ms = ?, start_ms = ?, end_ms = ?, first_task_start_ms = ?, note = ? "
          "WHERE dag_id = ? AND run_id = ?");
   s.bind(1, to_string(r.state)).bind(2, r.queued_ms).bind(3, r.start_ms).bind(4, r.end_ms);
@@ -307,7 +325,7 @@ void MetaStore::update_run(const DagRun& r) {
 
 std::optional<DagRun> MetaStore::run(const std::string& dag_id, const std::string& run_id) {
   std::string sql = std::string("SELECT ") + kRunColumns + " FROM dag_runs WHERE dag_id = ? AND run_id = ?";
-  Stmt s(db_, sql.c_str());
+  Stmt s(db_, stmts_, sql.c_str());
   s.bind(1, dag_id).bind(2, run_id);
   if (!s.step()) return std::nullopt;
   return read_run(s);
@@ -316,7 +334,7 @@ std::optional<DagRun> MetaStore::run(const std::string& dag_id, const std::strin
 std::vector<DagRun> MetaStore::runs(const std::string& dag_id, int limit) {
   std::string sql = std::string("SELECT ") + kRunColumns + " FROM dag_runs WHERE (?1 = '' OR dag_id = ?1) " +
                     "ORDER BY logical_ms DESC LIMIT ?2";
-  Stmt s(db_, sql.c_str());
+  Stmt s(db_, stmts_, sql.c_str());
   s.bind(1, dag_id).bind(2, limit);
   std::vector<DagRun> out;
   while (s.step()) out.push_back(read_run(s));
@@ -326,14 +344,14 @@ std::vector<DagRun> MetaStore::runs(const std::string& dag_id, int limit) {
 std::vector<DagRun> MetaStore::active_runs() {
   std::string sql = std::string("SELECT ") + kRunColumns +
                     " FROM dag_runs WHERE state IN ('queued', 'running') ORDER BY logical_ms, run_id";
-  Stmt s(db_, sql.c_str());
+  Stmt s(db_, stmts_, sql.c_str());
   std::vector<DagRun> out;
   while (s.step()) out.push_back(read_run(s));
   return out;
 }
 
 int64_t MetaStore::count_runs(const std::string& dag_id) {
-  Stmt s(db_, "SELECT count(*) FROM dag_runs WHERE dag_id = ?");
+  Stmt s(db_, stmts_, "SELECT count(*) FROM dag_runs WHERE dag_id = ?");
   s.bind(1, dag_id).step();
   return s.i64(0);
 }
@@ -341,7 +359,7 @@ int64_t MetaStore::count_runs(const std::string& dag_id) {
 void MetaStore::upsert_task(const TaskInstance& t) {
   std::string sql = std::string("INSERT OR REPLACE INTO task_instances (") + kTiColumns +
                     ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
-  Stmt s(db_, sql.c_str());
+  Stmt s(db_, stmts_, sql.c_str());
   s.bind(1, t.dag_id).bind(2, t.run_id).bind(3, t.task_id).bind(4, to_string(t.state)).bind(5, t.try_number);
   s.bind(6, t.max_tries).bind(7, t.queued_ms).bind(8, t.start_ms).bind(9, t.end_ms).bind(10, t.next_try_ms);
   s.bind(11, t.pid).bind(12, static_cast<int64_t>(t.pid_ticks)).bind(13, t.records_produced);
@@ -350,7 +368,7 @@ void MetaStore::upsert_task(const TaskInstance& t) {
 
 std::vector<TaskInstance> MetaStore::tasks(const std::string& dag_id, const std::string& run_id) {
   std::string sql = std::string("SELECT ") + kTiColumns + " FROM task_instances WHERE dag_id = ? AND run_id = ?";
-  Stmt s(db_, sql.c_str());
+  Stmt s(db_, stmts_, sql.c_str());
   s.bind(1, dag_id).bind(2, run_id);
   std::vector<TaskInstance> out;
   while (s.step()) out.push_back(read_ti(s));
@@ -359,7 +377,7 @@ std::vector<TaskInstance> MetaStore::tasks(const std::string& dag_id, const std:
 
 std::vector<TaskInstance> MetaStore::tasks_in_state(TiState state) {
   std::string sql = std::string("SELECT ") + kTiColumns + " FROM task_instances WHERE state = ?";
-  Stmt s(db_, sql.c_str());
+  Stmt s(db_, stmts_, sql.c_str());
   s.bind(1, to_string(state));
   std::vector<TaskInstance> out;
   while (s.step()) out.push_back(read_ti(s));

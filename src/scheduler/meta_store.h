@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -106,6 +107,7 @@ class MetaStore {
   void migrate(bool read_only);
   sqlite3* db_ = nullptr;
   std::string path_;
+  std::map<std::string, sqlite3_stmt*, std::less<>> stmts_;  // prepared once (see Stmt)
 };
 
 }  // namespace sluice::scheduler

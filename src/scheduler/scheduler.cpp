@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <tuple>
 
 #include <spdlog/spdlog.h>
 
@@ -90,11 +91,58 @@ int find_supervisor(const std::string& result_path) {
 
 // ---- ProcessRunner
 
+ProcessRunner::ProcessRunner() : launcher_(Launcher::start()) {}
+ProcessRunner::~ProcessRunner() = default;
+
 TaskRunner::Handle ProcessRunner::start(const TaskKey& key, const SuperviseOptions& options) {
-  auto p = TaskProcess::start(self_exe_, options);
-  Handle h{p.pid(), p.start_ticks()};
-  procs_.insert_or_assign(key, Proc{std::move(p), options.result_path});
-  return h;
+  if (!launcher_) {
+    auto p = TaskProcess::start(self_exe_, options);
+    Handle h{p.pid(), p.start_ticks()};
+    procs_.insert_or_assign(key, Proc{std::move(p), options.result_path});
+    return h;
+  }
+  pid_t pid = launcher_->launch(options);
+  uint64_t ticks = process_start_ticks(pid);
+  auto p = ticks ? TaskProcess::adopt(pid, ticks) : std::nullopt;
+  if (!p) {  // it ended already (the launcher reaped it): its result file says how
+    ended_at_start_.emplace_back(key, options.result_path);
+    return {pid, 0};
+  }
+  procs_.insert_or_assign(key, Proc{std::move(*p), options.result_path});
+  return {pid, ticks};
+}
+
+std::vector<TaskRunner::Handle> TaskRunner::start_all(const std::vector<std::pair<TaskKey, SuperviseOptions>>& batch) {
+  std::vector<Handle> out;
+  for (const auto& [key, o] : batch) {
+    try {
+      out.push_back(start(key, o));
+    } catch (const std::exception& e) {
+      out.push_back(Handle{.error = e.what()});
+    }
+  }
+  return out;
+}
+
+std::vector<TaskRunner::Handle> ProcessRunner::start_all(const std::vector<std::pair<TaskKey, SuperviseOptions>>& batch) {
+  if (!launcher_) return TaskRunner::start_all(batch);
+  std::vector<const SuperviseOptions*> options;
+  for (const auto& [key, o] : batch) options.push_back(&o);
+  auto launched = launcher_->launch_all(options);
+  std::vector<Handle> out;
+  for (size_t i = 0; i < batch.size(); ++i) {
+    const auto& l = launched[i];
+    if (!l.error.empty()) {
+      out.push_back(Handle{.error = l.error});
+      continue;
+    }
+    uint64_t ticks = process_start_ticks(l.pid);
+    auto p = ticks ? TaskProcess::adopt(l.pid, ticks) : std::nullopt;
+    if (p) procs_.insert_or_assign(batch[i].first, Proc{std::move(*p), batch[i].second.result_path});
+    else ended_at_start_.emplace_back(batch[i].first, batch[i].second.result_path);
+    out.push_back(Handle{l.pid, ticks, l.at_ms, {}});
+  }
+  return out;
 }
 
 bool ProcessRunner::adopt(const TaskKey& key, int pid, uint64_t ticks, const std::string& result_path) {
@@ -112,6 +160,14 @@ std::vector<int> ProcessRunner::fds() {
 
 std::vector<std::pair<TaskKey, TaskResult>> ProcessRunner::reap() {
   std::vector<std::pair<TaskKey, TaskResult>> out;
+  for (auto& [key, path] : std::exchange(ended_at_start_, {})) {
+    auto r = read_result(path);
+    if (!r) {
+      r = TaskResult{};
+      r->error = "the task's supervisor ended without a result (killed?)";
+    }
+    out.emplace_back(key, *r);
+  }
   for (auto it = procs_.begin(); it != procs_.end();) {
     if (!it->second.process.finished()) {
       ++it;
@@ -274,9 +330,12 @@ void Scheduler::recover() {
     std::string result = result_path(options_.logs_dir, key, ti.try_number);
     int pid = ti.pid;
     uint64_t ticks = ti.pid_ticks;
-    if (pid == 0) {  // started but not recorded: find it by its command line
-      pid = find_supervisor(result);
-      ticks = pid ? process_start_ticks(pid) : 0;
+    if (pid == 0) {  // started but not recorded: its pid file, or its command line
+      std::tie(pid, ticks) = read_pid_file(result);
+      if (pid == 0) {
+        pid = find_supervisor(result);
+        ticks = pid ? process_start_ticks(pid) : 0;
+      }
     }
     if (pid && runner_.adopt(key, pid, ticks, result)) {
       spdlog::info("adopted {} {} {} try {} (pid {}), still running", ti.dag_id, ti.run_id, ti.task_id, ti.try_number, pid);
@@ -557,30 +616,39 @@ int64_t Scheduler::tick() {
     }
   });
   if (to_start.empty()) return wake;
+  std::vector<std::pair<TaskKey, SuperviseOptions>> batch;
+  for (auto& p : to_start) batch.emplace_back(p.key, launch_options(*p.dag, *p.task, p.run, p.try_number));
+  int64_t before_start = now_();
+  auto handles = runner_.start_all(batch);
+  spdlog::debug("tick at {}: {} tries; recorded in {} ms, started in {} ms", now, to_start.size(), before_start - now,
+                now_() - before_start);
   std::vector<std::pair<Pending*, TaskRunner::Handle>> started;
   std::vector<std::pair<Pending*, std::string>> failed;
-  for (auto& p : to_start) {
-    try {
-      started.emplace_back(&p, runner_.start(p.key, launch_options(*p.dag, *p.task, p.run, p.try_number)));
-      if (tries_started_) tries_started_->add();
-    } catch (const std::exception& e) {
-      failed.emplace_back(&p, e.what());
-    }
-  }
   int64_t started_ms = now_();
+  for (size_t i = 0; i < to_start.size(); ++i) {
+    auto& h = handles[i];
+    if (!h.error.empty()) {
+      failed.emplace_back(&to_start[i], h.error);
+      continue;
+    }
+    if (h.started_ms == 0) h.started_ms = started_ms;
+    started.emplace_back(&to_start[i], h);
+    if (tries_started_) tries_started_->add();
+  }
   store_.transaction([&] {
     for (auto& [p, h] : started) {
       for (auto& ti : store_.tasks(p->key.dag_id, p->key.run_id))
         if (ti.task_id == p->key.task_id) {
           ti.pid = h.pid;
           ti.pid_ticks = h.ticks;
-          ti.start_ms = started_ms;
+          ti.start_ms = h.started_ms;
           store_.upsert_task(ti);
         }
       if (auto run = store_.run(p->key.dag_id, p->key.run_id); run && run->first_task_start_ms == 0) {
-        run->first_task_start_ms = started_ms;
+        run->first_task_start_ms = h.started_ms;
         store_.update_run(*run);
-        if (delay_ && run->type == RunType::scheduled) delay_->observe(static_cast<double>(started_ms - run->due_ms) / 1e3);
+        if (delay_ && run->type == RunType::scheduled)
+          delay_->observe(static_cast<double>(h.started_ms - run->due_ms) / 1e3);
       }
     }
     for (auto& [p, why] : failed) {
@@ -600,6 +668,7 @@ void Scheduler::run(const std::function<bool()>& until) {
     if (until && until()) break;
     int64_t now = now_();
     int timeout_ms = wake == INT64_MAX ? -1 : static_cast<int>(std::clamp<int64_t>(wake - now, 0, INT_MAX));
+    if (runner_.results_ready()) timeout_ms = 0;
     std::vector<pollfd> fds{{wake_fd_, POLLIN, 0}};
     for (int fd : runner_.fds()) fds.push_back({fd, POLLIN, 0});
     if (timeout_ms != 0 && !stopping_) ::poll(fds.data(), fds.size(), timeout_ms);

@@ -40,6 +40,7 @@
 
 #include "metrics/registry.h"
 #include "scheduler/dag.h"
+#include "scheduler/launcher.h"
 #include "scheduler/meta_store.h"
 #include "scheduler/task_process.h"
 
@@ -58,8 +59,13 @@ class TaskRunner {
   struct Handle {
     int pid = 0;
     uint64_t ticks = 0;
+    int64_t started_ms = 0;  // when its process started (0: the caller's clock decides)
+    std::string error;       // start_all: empty if it started
   };
   virtual Handle start(const TaskKey& key, const SuperviseOptions& options) = 0;
+  // Starts several tries at once; one Handle per entry, in order, with `error` set for
+  // those that could not start.
+  virtual std::vector<Handle> start_all(const std::vector<std::pair<TaskKey, SuperviseOptions>>& batch);
   // Re-attaches to a try started by an earlier scheduler; false if its process is gone.
   virtual bool adopt(const TaskKey& key, int pid, uint64_t ticks, const std::string& result_path) = 0;
   // Descriptors that become readable when a try ends (poll set).
@@ -67,19 +73,27 @@ class TaskRunner {
   // Tries that ended since the last call, with their results.
   virtual std::vector<std::pair<TaskKey, TaskResult>> reap() = 0;
   virtual size_t running() const = 0;
+  // True if reap() has results now without waiting on fds() (a try that ended at once).
+  virtual bool results_ready() const { return false; }
   // Asks every running try to stop (graceful stop of the scheduler).
   virtual void terminate_all() = 0;
 };
 
-// TaskRunner over the sluice binary's supervisor (`sluice __supervise`).
+// TaskRunner over real supervisors: forked by a Launcher (the default; create the runner
+// before the process starts threads), or, with `self_exe` given, each spawned as the
+// sluice binary's `__supervise` (an exec per task: slower, but needs no launcher).
 class ProcessRunner : public TaskRunner {
  public:
-  explicit ProcessRunner(std::string self_exe = "/proc/self/exe") : self_exe_(std::move(self_exe)) {}
+  ProcessRunner();
+  explicit ProcessRunner(std::string self_exe) : self_exe_(std::move(self_exe)) {}
+  ~ProcessRunner() override;
   Handle start(const TaskKey& key, const SuperviseOptions& options) override;
+  std::vector<Handle> start_all(const std::vector<std::pair<TaskKey, SuperviseOptions>>& batch) override;
   bool adopt(const TaskKey& key, int pid, uint64_t ticks, const std::string& result_path) override;
   std::vector<int> fds() override;
   std::vector<std::pair<TaskKey, TaskResult>> reap() override;
   size_t running() const override { return procs_.size(); }
+  bool results_ready() const override { return !ended_at_start_.empty(); }
   void terminate_all() override;
 
  private:
@@ -88,7 +102,9 @@ class ProcessRunner : public TaskRunner {
     std::string result_path;
   };
   std::string self_exe_;
+  std::unique_ptr<Launcher> launcher_;
   std::map<TaskKey, Proc> procs_;
+  std::vector<std::pair<TaskKey, std::string>> ended_at_start_;  // gone before we watched them
 };
 
 struct SchedulerOptions {
