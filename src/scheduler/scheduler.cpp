@@ -66,6 +66,25 @@ int64_t summary_number(const std::string& log_path, std::string_view key) {
   return std::strtoll(last.c_str() + p + needle.size(), nullptr, 10);
 }
 
+// The last line of a try's log that is not empty (what a failing command said last),
+// at most 300 bytes, or empty.
+std::string last_log_line(const std::string& log_path) {
+  std::ifstream in(log_path, std::ios::binary);
+  if (!in) return {};
+  in.seekg(0, std::ios::end);
+  auto size = static_cast<int64_t>(in.tellg());
+  int64_t from = std::max<int64_t>(0, size - 4096);
+  in.seekg(from);
+  std::string tail(static_cast<size_t>(size - from), '\0');
+  in.read(tail.data(), static_cast<std::streamsize>(tail.size()));
+  std::string line, last;
+  std::istringstream lines(tail);
+  while (std::getline(lines, line))
+    if (line.find_first_not_of(" \t\r") != std::string::npos && !line.starts_with("Run with --help")) last = line;
+  if (last.size() > 300) last = last.substr(0, 300) + "...";
+  return last;
+}
+
 // A supervisor whose command line names `result_path`: a try started by a scheduler that
 // crashed before it recorded the pid.
 int find_supervisor(const std::string& result_path) {
@@ -376,12 +395,14 @@ void Scheduler::record_result(const TaskKey& key, const TaskResult& r, int64_t n
   if (r.ok()) {
     ti.state = TiState::success;
     ti.error.clear();
+    spdlog::debug("{} {} {} try {}: success", key.dag_id, key.run_id, key.task_id, ti.try_number);
   } else {
     ti.error = !r.error.empty()                ? r.error
                : r.timed_out                  ? "timed out"
                : r.signal                     ? "killed by signal " + std::to_string(r.signal)
                                               : "exited with code " + std::to_string(r.exit_code);
     if (r.timed_out && r.error.find("time") == std::string::npos) ti.error = "timed out: " + ti.error;
+    if (auto said = last_log_line(log); !said.empty() && !r.timed_out) ti.error += " (its log ends: " + said + ")";
     if (ti.try_number < ti.max_tries && spec) {
       // The one backoff, seeded by the task instance so a restarted scheduler computes
       // the same delay: try n waits within [0, min(max, delay * 2^(n-1))].
@@ -396,6 +417,9 @@ void Scheduler::record_result(const TaskKey& key, const TaskResult& r, int64_t n
     } else {
       ti.state = TiState::failed;
     }
+    spdlog::warn("{} {} {} try {}/{}: {}{}", key.dag_id, key.run_id, key.task_id, ti.try_number, ti.max_tries, ti.error,
+                 ti.state == TiState::up_for_retry ? " (up for retry in " + std::to_string((ti.next_try_ms - now) / 1000) + " s)"
+                                                   : std::string());
   }
   store_.upsert_task(ti);
 }
@@ -481,6 +505,8 @@ void Scheduler::create_scheduled_runs(const DagSpec& d, int64_t now, int64_t& wa
     }
     if (store_.insert_run(r)) {
       if (runs_created_) runs_created_->add();
+      spdlog::info("{} {}: {} (data interval [{}, {}))", d.id, r.run_id, to_string(r.state), iso_ms(r.interval_start_ms),
+                   iso_ms(r.interval_end_ms));
     } else {
       spdlog::info("{}: a run for logical date {} exists already; not creating another", d.id, iso_ms(r.logical_ms));
     }
@@ -559,6 +585,7 @@ void Scheduler::advance_run(const DagSpec& d, DagRun& run, int64_t now, int64_t&
         }
     }
     store_.update_run(run);
+    spdlog::info("{} {}: {}{}", run.dag_id, run.run_id, to_string(run.state), run.note.empty() ? "" : " (" + run.note + ")");
   }
 }
 

@@ -264,3 +264,54 @@ TEST_F(SchedulerCliTest, UpFiresTheDagsAndStreamsWhatTheyProduceUntilStopped) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST_F(SchedulerCliTest, ProduceThenStreamTasksReconcileProducedAndWritten) {
+  // A second DAG beside the shipped config's, from flags alone (a named section's keys
+  // can be set like any other).
+  const std::string dag =
+      "--set dags.pipeline.tasks.produce.kind=produce --set dags.pipeline.tasks.produce.records=3000 "
+      "--set dags.pipeline.tasks.produce.rate=0 --set dags.pipeline.tasks.load.kind=stream "
+      "--set dags.pipeline.tasks.load.after=[produce] ";
+  auto failing = sluice(dag + "--set dags.pipeline.tasks.load.args=[--group] dags trigger pipeline --wait");
+  EXPECT_EQ(failing.code, 1);
+  EXPECT_NE(failing.out.find("--group: 1 required"), std::string::npos) << "the error names the cause: " << failing.out;
+  auto r = sluice(dag + "dags trigger pipeline --wait --json");
+  ASSERT_EQ(r.code, 0) << r.out << r.err;
+  simdjson::dom::parser p;
+  std::map<std::string, simdjson::dom::element> tasks;
+  for (auto t : p.parse(r.out).at(0)["tasks"].get_array()) tasks[std::string(std::string_view(t["task_id"]))] = t;
+  EXPECT_EQ(int64_t(tasks["produce"]["records_produced"]), 3000);
+  EXPECT_EQ(int64_t(tasks["load"]["records_written"]), 6000) << "the failed run's 3000, then these";
+  auto q = sluice("query \"SELECT count(*) FROM users\"");
+  EXPECT_NE(q.out.find("6000"), std::string::npos) << q.out;
+}
+
+TEST_F(SchedulerCliTest, BackfillCreatesEachIntervalOnceAndRunsThem) {
+  write_config(R"(dags:
+  daily:
+    schedule: "@daily"
+    timezone: Europe/Berlin
+    start_date: 2026-01-01
+    tasks:
+      t:
+        kind: command
+        command: [echo, "{logical_date}", "{data_interval_end}"]
+)");
+  auto r = sluice("dags backfill daily --from 2026-01-01 --to 2026-01-03 --json");
+  ASSERT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("3 run(s) created, 0 logical date(s) already had a run"), std::string::npos) << r.out;
+  auto h = runs("daily");
+  ASSERT_EQ(h.get_array().size(), 3u);
+  // Berlin's midnight is 23:00 UTC in winter; newest first.
+  EXPECT_EQ(std::string_view(h.at(0)["run_id"]), "backfill__2026-01-02T23:00:00+00:00");
+  EXPECT_EQ(std::string_view(h.at(2)["data_interval_start"]), "2025-12-31T23:00:00Z");
+  for (auto run : h.get_array()) EXPECT_EQ(std::string_view(run["state"]), "success");
+  auto again = sluice("dags backfill daily --from 2026-01-01 --to 2026-01-03");
+  EXPECT_EQ(again.code, 0) << again.err;
+  EXPECT_NE(again.out.find("0 run(s) created, 3 logical date(s) already had a run"), std::string::npos) << again.out;
+  EXPECT_EQ(runs("daily").get_array().size(), 3u);
+}
+
+}  // namespace
