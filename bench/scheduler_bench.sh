@@ -119,6 +119,13 @@ perf_ok=
 if command -v perf >/dev/null && perf stat -e task-clock -o /dev/null -- true 2>/dev/null; then perf_ok=1; fi
 
 # ---- (a) load
+# Other load on the machine skews every figure: the share of all CPUs busy over the
+# second before (a), and the load average.
+read -r t0 i0 < <(awk '/^cpu / {print $2 + $3 + $4 + $5 + $6 + $7 + $8, $5 + $6}' /proc/stat)
+sleep 1
+read -r t1 i1 < <(awk '/^cpu / {print $2 + $3 + $4 + $5 + $6 + $7 + $8, $5 + $6}' /proc/stat)
+busy_before=$(awk -v t=$((t1 - t0)) -v i=$((i1 - i0)) 'BEGIN {printf "%.0f", (t > 0 ? 100 * (t - i) / t : 0)}')
+load0=$(cut -d' ' -f1 /proc/loadavg)
 mkdir -p "$work/a"
 start_s=$(( $(date +%s) + lead ))
 start_iso=$(date -u -d "@$start_s" +%Y-%m-%dT%H:%M:%SZ)
@@ -139,8 +146,7 @@ EOF
 } >"$work/a.yaml"
 "$bin" --config "$work/a.yaml" config check >/dev/null
 
-load0=$(cut -d' ' -f1 /proc/loadavg)
-echo "(a) $n DAGs @every 1s from $start_iso, scheduler for $dur s (load average $load0, $(nproc) CPUs)..."
+echo "(a) $n DAGs @every 1s from $start_iso, scheduler for $dur s ($(nproc) CPUs, ${busy_before}% busy before, load average $load0)..."
 launch_ms=$(ms_now)
 busy0=$(machine_busy)
 start_scheduler "$work/a.yaml" "$work/a.log" "$work/a/meta.db"
@@ -225,9 +231,11 @@ secs() { awk -v t="$1" -v k="$tck" 'BEGIN {printf "%.2f", t / k}'; }
 a_cpu=$(secs "$a_self"); a_rss=$(( a_hwm / 1024 ))
 if [ -n "$a_tree" ]; then
   a_child=$(awk -v t="$a_tree" -v s="$a_cpu" 'BEGIN {printf "%.2f", t - s}'); child_how="perf stat of the tree"
+  other=$(awk -v b="$((busy1 - busy0))" -v k="$tck" -v t="$a_tree" 'BEGIN {v = b / k - t; printf "%.1f", (v < 0 ? 0 : v)}')
 else
   a_child=$(awk -v b="$((busy1 - busy0))" -v k="$tck" -v s="$a_cpu" 'BEGIN {printf "%.2f", b / k - s}')
   child_how="machine-wide, other load included"
+  other=-1
 fi
 idle_cpu=$(secs $((b1 - b0))); wakeups=$((c1 - c0))
 ran_s=$(awk -v a="$launch_ms" -v b="$stop_ms" 'BEGIN {printf "%.1f", (b - a) / 1000}')
@@ -235,7 +243,7 @@ echo
 printf '%-46s %-14s %s\n' "measure" "value" "target"
 printf '%-46s %-14s %s\n' "DAGs (@every 1s, one task: true)" "$n" ""
 printf '%-46s %-14s %s\n' "scheduler ran (s)" "$ran_s" ""
-printf '%-46s %-14s %s\n' "load average before (a) / CPUs" "$load0 / $(nproc)" "(other load skews it)"
+printf '%-46s %-14s %s\n' "CPUs / busy before (a) / load average" "$(nproc) / ${busy_before}% / $load0" "(other load skews all)"
 printf '%-46s %-14s %s\n' "scheduling delay p50 (ms)" "$(f delay_p50_ms)" ""
 printf '%-46s %-14s %s\n' "scheduling delay p99 (ms)" "$(f delay_p99_ms)" "<= 20"
 printf '%-46s %-14s %s\n' "scheduling delay max (ms)" "$(f delay_max_ms)" ""
@@ -249,8 +257,9 @@ printf '%-46s %-14s %s\n' "tasks failed by the stop / not ended" "$(f tasks_fail
 printf '%-46s %-14s %s\n' "task starts per second (due: $n/s)" "$(f task_starts_per_s)" "$n"
 printf '%-46s %-14s %s\n' "scheduler CPU s (user+sys, itself)" "$a_cpu" ""
 printf '%-46s %-14s %s\n' "children CPU s (launcher, supervisors, tasks)" "$a_child" "($child_how)"
+printf '%-46s %-14s %s\n' "other processes' CPU s during (a)" "$other" "0 (-1: unknown)"
 printf '%-46s %-14s %s\n' "scheduler peak RSS (MB)" "$a_rss" ""
 printf '%-46s %-14s %s\n' "idle: CPU s over $idle s (@daily; +launcher)" "$idle_cpu" "~0"
 printf '%-46s %-14s %s\n' "idle: context switches over $idle s (wake-ups)" "$wakeups" ""
 inner=${j#\{}; inner=${inner%\}}
-echo "{\"bench\":\"scheduler\",\"dags\":$n,\"duration_s\":$dur,\"cpus\":$(nproc),\"load_before\":$load0,$inner,\"sched_cpu_s\":$a_cpu,\"children_cpu_s\":$a_child,\"peak_rss_mb\":$a_rss,\"idle_s\":$idle,\"idle_cpu_s\":$idle_cpu,\"idle_ctxt_switches\":$wakeups}"
+echo "{\"bench\":\"scheduler\",\"dags\":$n,\"duration_s\":$dur,\"cpus\":$(nproc),\"busy_before_pct\":$busy_before,\"load_before\":$load0,$inner,\"sched_cpu_s\":$a_cpu,\"children_cpu_s\":$a_child,\"other_cpu_s\":$other,\"peak_rss_mb\":$a_rss,\"idle_s\":$idle,\"idle_cpu_s\":$idle_cpu,\"idle_ctxt_switches\":$wakeups}"

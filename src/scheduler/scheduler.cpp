@@ -386,6 +386,17 @@ void Scheduler::record_result(const TaskKey& key, const TaskResult& r, int64_t n
   const DagSpec* d = dag(key.dag_id);
   const TaskSpec* spec = d ? d->task(key.task_id) : nullptr;
   ti.end_ms = now;
+  // The supervisor knows when the task's process really started (the launcher's reply
+  // only says the supervisor exists): the run's scheduling delay is measured to that.
+  if (r.started_ms > 0 && r.started_ms >= ti.start_ms) {
+    if (auto run = store_.run(key.dag_id, key.run_id); run && run->first_task_start_ms == ti.start_ms && ti.try_number == 1) {
+      if (delay_ && run->type == RunType::scheduled)
+        delay_->observe(static_cast<double>(r.started_ms - run->due_ms) / 1e3);
+      run->first_task_start_ms = r.started_ms;
+      store_.update_run(*run);
+    }
+    ti.start_ms = r.started_ms;
+  }
   ti.exit_code = r.exit_code;
   ti.pid = 0;
   ti.pid_ticks = 0;
@@ -672,10 +683,8 @@ int64_t Scheduler::tick() {
           store_.upsert_task(ti);
         }
       if (auto run = store_.run(p->key.dag_id, p->key.run_id); run && run->first_task_start_ms == 0) {
-        run->first_task_start_ms = h.started_ms;
+        run->first_task_start_ms = h.started_ms;  // until the try's result says when its process started
         store_.update_run(*run);
-        if (delay_ && run->type == RunType::scheduled)
-          delay_->observe(static_cast<double>(h.started_ms - run->due_ms) / 1e3);
       }
     }
     for (auto& [p, why] : failed) {
