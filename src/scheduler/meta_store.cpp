@@ -1,5 +1,7 @@
 #include "scheduler/meta_store.h"
 
+#include <unistd.h>
+
 #include <filesystem>
 #include <map>
 #include <utility>
@@ -229,7 +231,14 @@ MetaStore MetaStore::open(const std::string& path, bool read_only) {
   MetaStore store(db, path);
   sqlite3_busy_timeout(db, 10'000);
   if (!read_only) {
-    store.exec("PRAGMA journal_mode=WAL");
+    // Switching to WAL needs the database to itself and does not wait on the busy
+    // handler: two commands creating the file at once (two `dags trigger`) retry it.
+    for (int i = 0;; ++i) {
+      int rc = sqlite3_exec(db, "PRAGMA journal_mode=WAL", nullptr, nullptr, nullptr);
+      if (rc == SQLITE_OK) break;
+      if ((rc & 0xff) != SQLITE_BUSY || i >= 1000) store.exec("PRAGMA journal_mode=WAL");  // throws, naming why
+      usleep(10'000);
+    }
     store.exec("PRAGMA synchronous=NORMAL");
   }
   store.migrate(read_only);

@@ -189,7 +189,11 @@ TEST_F(SchedulerCliTest, TwoTriggersAtOnceGetTwoRunsAndBothSucceed) {
   auto both = run_shell("(" + command("dags trigger d --wait") + ") > a.out 2>&1 & (" + command("dags trigger d --wait") +
                             ") > b.out 2>&1 & wait %1; a=$?; wait %2; b=$?; echo $a $b",
                         dir_);
-  EXPECT_EQ(both.out, "0 0\n") << both.err;
+  auto slurp = [&](const char* name) {
+    std::ifstream in(dir_ / name);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  };
+  EXPECT_EQ(both.out, "0 0\n") << both.err << "\nfirst:\n" << slurp("a.out") << "\nsecond:\n" << slurp("b.out");
   auto r = runs("d");
   ASSERT_EQ(r.get_array().size(), 2u);
   EXPECT_NE(std::string_view(r.at(0)["run_id"]), std::string_view(r.at(1)["run_id"]));
