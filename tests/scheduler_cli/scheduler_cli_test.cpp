@@ -319,3 +319,38 @@ TEST_F(SchedulerCliTest, BackfillCreatesEachIntervalOnceAndRunsThem) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST_F(SchedulerCliTest, TasksLogsFollowsARunningTryToItsEnd) {
+  write_config(R"(dags:
+  d:
+    tasks:
+      t:
+        kind: command
+        command: [sh, -c, "for i in 1 2 3 4; do echo line $i; sleep 0.4; done"]
+)");
+  Process scheduler(command("scheduler"), {.output = dir_ / "scheduler.out"});
+  ASSERT_TRUE(sluice::testing::wait_for([&] { return fs::exists(dir_ / "meta.db.wake"); }, 10s, "the scheduler"));
+  ASSERT_EQ(sluice("dags trigger d").code, 0);
+  std::string run_id;
+  ASSERT_TRUE(sluice::testing::wait_for(
+      [&] {
+        auto r = runs("d");
+        if (r.get_array().size() == 0) return false;
+        auto tasks = r.at(0)["tasks"];
+        if (tasks.get_array().size() == 0 || std::string_view(tasks.at(0)["state"]) != "running") return false;
+        run_id = std::string(std::string_view(r.at(0)["run_id"]));
+        return true;
+      },
+      10s, "the try to run"));
+  auto start = std::chrono::steady_clock::now();
+  auto f = sluice("tasks logs d " + shell_quote(run_id) + " t --follow");
+  EXPECT_EQ(f.code, 0) << f.err;
+  for (auto line : {"line 1", "line 2", "line 3", "line 4"}) EXPECT_NE(f.out.find(line), std::string::npos) << f.out;
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 10s) << "--follow returns once the try ended";
+  scheduler.signal(SIGTERM);
+  EXPECT_EQ(scheduler.wait(10s), 0);
+}
+
+}  // namespace
