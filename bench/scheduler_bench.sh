@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Whole-binary benchmark of the scheduler (`sluice scheduler`; targets in brackets):
-# Default scheduler settings (scheduler.parallelism 32, max_active_runs 16); a run's
-# delay is read from dag_runs.first_task_start_ms, which the scheduler stamps once per
-# tick, after it has spawned every try of that tick.
+# Default scheduler settings (scheduler.parallelism 32, max_active_runs 16). Other load
+# on the machine skews every figure: the table shows how busy the CPUs were in the second
+# before (a) and how much CPU other processes took during it.
 #  (a) load: N DAGs (default 200) each `@every 1s`, catchup on, one task `kind: command`
 #      running `true`, start_date a few seconds ahead on a whole second; the scheduler
 #      runs for D seconds (default 60), then gets SIGTERM. From its metadata
 #      (dag_runs, task_instances), for the scheduled runs due in [start_date, stop - 2 s]:
 #      - scheduling delay first_task_start_ms - due_ms (Airflow's
-#        dagrun.first_task_scheduling_delay): p50, p99, max [p99 <= 20 ms];
+#        dagrun.first_task_scheduling_delay; first_task_start_ms as the scheduler records
+#        it): p50, p99, max [p99 <= 20 ms];
 #      - runs created vs due (per DAG one per whole second from start_date to the window
 #        end); missed: a due logical date with no run although a later one of its DAG
 #        has one (a gap) [0]; backlog: due dates after a DAG's latest run (not created
@@ -119,8 +120,8 @@ perf_ok=
 if command -v perf >/dev/null && perf stat -e task-clock -o /dev/null -- true 2>/dev/null; then perf_ok=1; fi
 
 # ---- (a) load
-# Other load on the machine skews every figure: the share of all CPUs busy over the
-# second before (a), and the load average.
+# How busy the machine is before (a): the share of all CPUs busy over a second, and the
+# load average.
 read -r t0 i0 < <(awk '/^cpu / {print $2 + $3 + $4 + $5 + $6 + $7 + $8, $5 + $6}' /proc/stat)
 sleep 1
 read -r t1 i1 < <(awk '/^cpu / {print $2 + $3 + $4 + $5 + $6 + $7 + $8, $5 + $6}' /proc/stat)

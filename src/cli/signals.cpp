@@ -4,8 +4,6 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
-#include <ctime>
-
 namespace sluice::cli {
 
 SignalWatcher::SignalWatcher() {
@@ -16,8 +14,9 @@ SignalWatcher::SignalWatcher() {
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   thread_ = std::thread([this, set] {
     while (!done_.load()) {
-      timespec wait{0, 100'000'000};
-      int sig = sigtimedwait(&set, nullptr, &wait);
+      // No timeout: an idle `sluice up` or `sluice scheduler` wakes for nothing (the
+      // destructor's SIGTERM to this thread ends the wait).
+      int sig = sigwaitinfo(&set, nullptr);
       if (sig < 0 || done_.load()) continue;  // done_: the destructor's wake-up, not a user's signal
       std::function<void()> action;
       {
@@ -43,8 +42,7 @@ void SignalWatcher::on_stop(std::function<void()> action) {
 
 SignalWatcher::~SignalWatcher() {
   done_ = true;
-  // Wakes the watcher at once (a SIGTERM to its thread alone, which it takes as the
-  // end) instead of letting the process wait out its 100 ms timeout on every exit.
+  // Wakes the watcher (a SIGTERM to its thread alone, which it takes as the end).
   if (thread_.joinable()) {
     pthread_kill(thread_.native_handle(), SIGTERM);
     thread_.join();

@@ -93,6 +93,8 @@ class MetaStore {
   std::optional<DagRun> run(const std::string& dag_id, const std::string& run_id);
   // The DAG's runs, newest logical date first (all DAGs: dag_id empty).
   std::vector<DagRun> runs(const std::string& dag_id, int limit = 1000);
+  // The DAG's runs queued or running (or running only).
+  int count_active(const std::string& dag_id, bool running_only = false);
   // Runs queued or running, oldest logical date first.
   std::vector<DagRun> active_runs();
   int64_t count_runs(const std::string& dag_id);

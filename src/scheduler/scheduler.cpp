@@ -488,12 +488,7 @@ void Scheduler::create_scheduled_runs(const DagSpec& d, int64_t now, int64_t& wa
     return;
   }
   Instant from = st.next_start_ms < 0 ? d.start : from_ms(st.next_start_ms);
-  auto active = [&] {
-    int n = 0;
-    for (const auto& r : store_.runs(d.id, d.max_active_runs + 1))
-      if (r.state == RunState::queued || r.state == RunState::running) ++n;
-    return n;
-  };
+  auto active = [&] { return store_.count_active(d.id); };
   auto create = [&](const Interval& iv) {
     DagRun r;
     r.dag_id = d.id;
@@ -505,8 +500,8 @@ void Scheduler::create_scheduled_runs(const DagSpec& d, int64_t now, int64_t& wa
     r.due_ms = to_ms(iv.end);
     r.queued_ms = now;
     r.state = RunState::queued;
-    if (d.overlap == Overlap::skip) {
-      for (const auto& other : store_.runs(d.id, 4))
+    if (d.overlap == Overlap::skip && store_.count_active(d.id, true) > 0) {
+      for (const auto& other : store_.runs(d.id, 16))
         if (other.state == RunState::running) {
           r.state = RunState::skipped;
           r.end_ms = now;
