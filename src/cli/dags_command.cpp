@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -192,7 +193,7 @@ void run_here(CliContext& ctx, const Env& env, const std::set<std::pair<std::str
 
 // Waits until every run has ended (a scheduler elsewhere runs them); prints each end.
 void wait_for_runs(CliContext& ctx, const Env& env, const std::set<std::pair<std::string, std::string>>& runs) {
-  bool stop = false;
+  std::atomic<bool> stop{false};  // set on the signal watcher's thread
   ctx.signals->on_stop([&] { stop = true; });
   auto store = MetaStore::open(env.meta_path, true);
   while (!stop) {
@@ -417,7 +418,7 @@ int logs(CliContext& ctx, const DagsFlags& f) {
     throw UsageError("--try " + std::to_string(try_number) + ": the task has had " + std::to_string(ti->try_number) +
                      " tries");
   std::string path = Scheduler::log_path(env.cfg.str("scheduler.logs"), {d.id, f.run, f.task}, try_number);
-  bool stop = false;
+  std::atomic<bool> stop{false};  // set on the signal watcher's thread
   ctx.signals->on_stop([&] { stop = true; });
   std::ifstream in;
   std::streamoff pos = 0;

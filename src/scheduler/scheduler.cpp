@@ -45,21 +45,28 @@ std::string iso_ms(int64_t ms) {
   return s + "+00:00";
 }
 
-// The value of "key": N on the last JSON line of a sluice command's output (its --json
-// summary), or -1.
-int64_t summary_number(const std::string& log_path, std::string_view key) {
+// The lines of the last `bytes` of a try's log (the first may be cut), or none.
+std::vector<std::string> log_tail_lines(const std::string& log_path, int64_t bytes) {
   std::ifstream in(log_path, std::ios::binary);
-  if (!in) return -1;
+  if (!in) return {};
   in.seekg(0, std::ios::end);
   auto size = static_cast<int64_t>(in.tellg());
-  int64_t from = std::max<int64_t>(0, size - 64 * 1024);
+  int64_t from = std::max<int64_t>(0, size - bytes);
   in.seekg(from);
   std::string tail(static_cast<size_t>(size - from), '\0');
   in.read(tail.data(), static_cast<std::streamsize>(tail.size()));
-  std::string line, last;
+  std::vector<std::string> out;
   std::istringstream lines(tail);
-  while (std::getline(lines, line))
-    if (line.starts_with("{")) last = line;
+  for (std::string line; std::getline(lines, line);) out.push_back(std::move(line));
+  return out;
+}
+
+// The value of "key": N on the last JSON line of a sluice command's output (its --json
+// summary), or -1.
+int64_t summary_number(const std::string& log_path, std::string_view key) {
+  std::string last;
+  for (auto& line : log_tail_lines(log_path, 64 * 1024))
+    if (line.starts_with("{")) last = std::move(line);
   std::string needle = "\"" + std::string(key) + "\":";
   auto p = last.find(needle);
   if (p == std::string::npos) return -1;
@@ -69,18 +76,9 @@ int64_t summary_number(const std::string& log_path, std::string_view key) {
 // The last line of a try's log that is not empty (what a failing command said last),
 // at most 300 bytes, or empty.
 std::string last_log_line(const std::string& log_path) {
-  std::ifstream in(log_path, std::ios::binary);
-  if (!in) return {};
-  in.seekg(0, std::ios::end);
-  auto size = static_cast<int64_t>(in.tellg());
-  int64_t from = std::max<int64_t>(0, size - 4096);
-  in.seekg(from);
-  std::string tail(static_cast<size_t>(size - from), '\0');
-  in.read(tail.data(), static_cast<std::streamsize>(tail.size()));
-  std::string line, last;
-  std::istringstream lines(tail);
-  while (std::getline(lines, line))
-    if (line.find_first_not_of(" \t\r") != std::string::npos && !line.starts_with("Run with --help")) last = line;
+  std::string last;
+  for (auto& line : log_tail_lines(log_path, 4096))
+    if (line.find_first_not_of(" \t\r") != std::string::npos && !line.starts_with("Run with --help")) last = std::move(line);
   if (last.size() > 300) last = last.substr(0, 300) + "...";
   return last;
 }
