@@ -87,6 +87,7 @@ int main(int argc, char** argv) {
   add_topics_command(app, ctx);
   add_config_command(app, ctx);
   add_dags_command(app, ctx);
+  add_web_command(app, ctx);
   add_supervise_command(app, ctx);
 
   try {

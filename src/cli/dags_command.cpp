@@ -21,8 +21,11 @@
 #include "common/json_writer.h"
 #include "pipeline/pipeline.h"
 #include "scheduler/dag.h"
+#include "scheduler/dag_views.h"
 #include "scheduler/meta_store.h"
 #include "scheduler/scheduler.h"
+#include "web/dashboard.h"
+#include "web/server.h"
 
 namespace sluice::cli {
 namespace {
@@ -36,18 +39,6 @@ struct DagsFlags {
   int try_number = 0;
   bool wait = false, json = false, follow = false;
 };
-
-Instant instant_of(int64_t ms) { return Instant(std::chrono::duration_cast<std::chrono::seconds>(std::chrono::milliseconds(ms))); }
-int64_t ms_of(Instant t) { return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count(); }
-
-// 2026-12-02T10:15:30Z, or 2026-12-02T10:15:30.123Z for a time with milliseconds (a
-// manual run's logical date); "-" for none.
-std::string when(int64_t ms) {
-  if (ms <= 0) return "-";
-  auto s = format_utc(instant_of(ms));
-  if (ms % 1000 && s.ends_with("Z")) s.insert(s.size() - 1, fmt::format(".{:03}", ms % 1000));
-  return s;
-}
 
 // What a task process needs to see the same configuration: the file and the overrides
 // this command got (variables are inherited).
@@ -101,43 +92,6 @@ std::string conf_json(const std::vector<std::string>& conf) {
   }
   w.end_object();
   return w.take();
-}
-
-void run_json(JsonWriter& w, const DagRun& r, const std::vector<TaskInstance>& tis) {
-  w.begin_object()
-      .field("dag_id", r.dag_id)
-      .field("run_id", r.run_id)
-      .field("run_type", to_string(r.type))
-      .field("state", to_string(r.state))
-      .field("logical_date", when(r.logical_ms))
-      .field("data_interval_start", when(r.interval_start_ms))
-      .field("data_interval_end", when(r.interval_end_ms))
-      .field("due", when(r.due_ms))
-      .field("queued", when(r.queued_ms))
-      .field("start", when(r.start_ms))
-      .field("end", when(r.end_ms));
-  w.key("scheduling_delay_ms");
-  if (r.first_task_start_ms > 0 && r.type == RunType::scheduled) w.value(r.first_task_start_ms - r.due_ms);
-  else w.null();
-  w.field("conf", r.conf.empty() ? std::string("{}") : r.conf);
-  if (!r.note.empty()) w.field("note", r.note);
-  w.key("tasks").begin_array();
-  for (const auto& t : tis) {
-    w.begin_object()
-        .field("task_id", t.task_id)
-        .field("state", to_string(t.state))
-        .field("try_number", t.try_number)
-        .field("max_tries", t.max_tries)
-        .field("start", when(t.start_ms))
-        .field("end", when(t.end_ms));
-    if (t.records_produced >= 0) w.field("records_produced", t.records_produced);
-    if (t.records_written >= 0) w.field("records_written", t.records_written);
-    if (t.exit_code >= 0) w.field("exit_code", t.exit_code);
-    if (!t.error.empty()) w.field("error", t.error);
-    if (t.pid) w.field("pid", t.pid);
-    w.end_object();
-  }
-  w.end_array().end_object();
 }
 
 void print_run(const DagRun& r, const std::vector<TaskInstance>& tis) {
@@ -234,13 +188,7 @@ int trigger(CliContext& ctx, const DagsFlags& f) {
   const auto& dag = find_dag(env.dags, f.dag);
   auto conf = conf_json(f.conf);
   auto store = MetaStore::open(env.meta_path);
-  store.ensure_dag(dag.id, dag.paused_at_start);
-  DagRun r;
-  for (int i = 0;; ++i) {  // two triggers in the same millisecond: the later takes the next one
-    r = manual_run(dag, wall_ms() + i, conf);
-    if (store.insert_run(r)) break;
-    if (i > 1000) throw FatalError("cannot create a run id for " + dag.id);
-  }
+  DagRun r = insert_manual_run(store, dag, conf, wall_ms());
   bool woke = wake_scheduler(env.meta_path);
   if (!f.json) std::cout << "triggered " << dag.id << " " << r.run_id << "\n";
   if (store.dag(dag.id)->paused)
@@ -308,30 +256,17 @@ int list(CliContext& ctx, const DagsFlags& f) {
   else std::cout << fmt::format("{:<22} {:<16} {:<18} {:<7} {:<26} {}\n", "DAG", "SCHEDULE", "TIMEZONE", "PAUSED", "NEXT RUN (UTC)", "LAST RUN");
   int64_t now = wall_ms();
   for (const auto& d : env.dags) {
+    if (f.json) {
+      dag_json(w, d, store ? &*store : nullptr, now);
+      continue;
+    }
     auto st = store ? store->dag(d.id) : std::nullopt;
     bool paused = st ? st->paused : d.paused_at_start;
-    Instant from = st && st->next_start_ms >= 0 ? instant_of(st->next_start_ms) : d.start;
-    std::optional<Interval> next;
-    if (!d.catchup) {
-      auto latest = latest_complete_interval(d, instant_of(now));
-      if (latest && latest->start >= from) next = latest;  // due now
-    }
-    if (!next) next = interval_from(d, from);
+    auto next = next_interval(d, st, now);
     auto runs = store ? store->runs(d.id, 1) : std::vector<DagRun>{};
     std::string last = runs.empty() ? "-" : std::string(to_string(runs[0].state)) + " " + runs[0].run_id;
-    std::string next_text = next ? format_utc(next->end) : "-";
-    if (f.json) {
-      w.begin_object().field("dag_id", d.id).field("schedule", d.schedule.text()).field("timezone", d.zone.name());
-      w.field("paused", paused).field("catchup", d.catchup).field("max_active_runs", d.max_active_runs);
-      w.field("next_run", next_text).field("description", d.description);
-      w.key("last_run");
-      if (runs.empty()) w.null();
-      else w.begin_object().field("run_id", runs[0].run_id).field("state", to_string(runs[0].state)).end_object();
-      w.end_object();
-    } else {
-      std::cout << fmt::format("{:<22} {:<16} {:<18} {:<7} {:<26} {}\n", d.id, d.schedule.text(), d.zone.name(),
-                               paused ? "yes" : "no", next_text, last);
-    }
+    std::cout << fmt::format("{:<22} {:<16} {:<18} {:<7} {:<26} {}\n", d.id, d.schedule.text(), d.zone.name(),
+                             paused ? "yes" : "no", next ? format_utc(next->end) : "-", last);
   }
   if (f.json) std::cout << w.end_array().str() << std::endl;
   return 0;
@@ -348,19 +283,11 @@ int next(CliContext& ctx, const DagsFlags& f) {
                            d.dst.gap == DstPolicy::Gap::run_at_end ? "run_at_end" : "skip",
                            d.dst.overlap == DstPolicy::Overlap::once ? "once" : "twice");
   std::cout << fmt::format("{:<36} {:<22} {}\n", "RUNS AT (" + d.zone.name() + ")", "RUNS AT (UTC)", "DATA INTERVAL (UTC)");
-  Instant from = std::max(d.start, instant_of(wall_ms()));
-  // The next intervals whose end (the run's start) is after now.
-  auto iv = latest_complete_interval(d, instant_of(wall_ms()));
-  Instant cursor = iv ? iv->end : d.start;
-  if (cursor < d.start) cursor = d.start;
-  int shown = 0;
-  for (auto i = interval_from(d, cursor); i && shown < f.count;
-       i = interval_from(d, i->end == i->start ? i->end + std::chrono::seconds(1) : i->end)) {
-    if (i->end < from && !(i->end == i->start)) continue;
-    std::cout << fmt::format("{:<36} {:<22} [{}, {})\n", d.zone.format(i->end), format_utc(i->end), format_utc(i->start),
-                             format_utc(i->end));
-    ++shown;
-  }
+  auto fires = next_fires(d, wall_ms(), f.count);
+  for (const auto& i : fires)
+    std::cout << fmt::format("{:<36} {:<22} [{}, {})\n", d.zone.format(i.end), format_utc(i.end), format_utc(i.start),
+                             format_utc(i.end));
+  size_t shown = fires.size();
   if (shown == 0) std::cout << "no more runs (end date or @once passed)\n";
   return 0;
 }
@@ -450,9 +377,10 @@ int logs(CliContext& ctx, const DagsFlags& f) {
   return 0;
 }
 
-int run_scheduler(CliContext& ctx, bool with_stream, const std::string& trigger_flag) {
+int run_scheduler(CliContext& ctx, bool with_stream, const std::string& trigger_flag, const std::string& listen = "") {
   std::vector<config::Override> extra;
   if (!trigger_flag.empty()) extra.push_back({"stream.trigger", trigger_flag, "--trigger"});
+  if (!listen.empty()) extra.push_back({"web.listen", listen, "--listen"});
   auto cfg = load_config(ctx, extra);
   auto dags = load_dags(cfg);
   auto meta = cfg.str("scheduler.metadata");
@@ -470,7 +398,17 @@ int run_scheduler(CliContext& ctx, bool with_stream, const std::string& trigger_
   if (with_stream) {
     auto options = pipeline::PipelineOptions::from_config(cfg);
     options.create_missing_topic = true;
-    stream = std::make_unique<pipeline::Pipeline>(cfg, pipeline::Role::stream, options);
+    stream = std::make_unique<pipeline::Pipeline>(cfg, pipeline::Role::stream, options, &registry);
+  }
+  // `up` serves the dashboard over the same registry (the scheduler's and the query's series).
+  std::unique_ptr<web::Dashboard> dash;
+  std::unique_ptr<web::Server> server;
+  if (with_stream) {
+    auto web_options = web::WebOptions::from_config(cfg);
+    dash = std::make_unique<web::Dashboard>(cfg, web::Mode::up, &registry);
+    server = std::make_unique<web::Server>(*dash, web_options);
+    server->start();
+    dash->start_sampling();
   }
   ctx.signals->on_stop([&] {
     s.stop();
@@ -495,6 +433,8 @@ int run_scheduler(CliContext& ctx, bool with_stream, const std::string& trigger_
     stream->stop();
     stream_thread.join();
   }
+  if (server) server->stop();
+  if (dash) dash->stop_sampling();
   ctx.signals->on_stop({});
   spdlog::info("scheduler stopped");
   return rc;
@@ -508,8 +448,12 @@ void add_dags_command(CLI::App& app, CliContext& ctx) {
       "up", "Run the whole seed system until Ctrl-C: the scheduler firing the config's DAGs and the streaming query "
             "(the role of docker-compose up)");
   up->fallthrough();
+  auto up_listen = std::make_shared<std::string>();
   up->add_option("--trigger", *up_trigger, "The query's trigger (stream.trigger)")->type_name("TRIGGER");
-  up->callback([&ctx, up_trigger] { ctx.action = [&ctx, up_trigger] { return run_scheduler(ctx, true, *up_trigger); }; });
+  up->add_option("--listen", *up_listen, "The dashboard's HOST:PORT (web.listen; default 127.0.0.1:8080)")->type_name("HOST:PORT");
+  up->callback([&ctx, up_trigger, up_listen] {
+    ctx.action = [&ctx, up_trigger, up_listen] { return run_scheduler(ctx, true, *up_trigger, *up_listen); };
+  });
 
   auto* sch = app.add_subcommand("scheduler", "Run the scheduler alone until Ctrl-C (the stream runs elsewhere)");
   sch->fallthrough();

@@ -89,6 +89,21 @@ const KeySpec kKeys[] = {
 
     {"schema.table", T::string, "users", "Table the stream writes (in the sink's keyspace or database)."},
 
+    {"web.listen", T::string, "127.0.0.1:8080",
+     "Address of the dashboard, the API and /metrics (sluice up, sluice ui): HOST:PORT. An address other than "
+     "loopback needs a login (web.user and a password)."},
+    {"web.user", T::string, "", "Login user of the dashboard (empty: no login; then only a loopback address is allowed)."},
+    {"web.password", T::string, "",
+     "Password of web.user (best from the environment, SLUICE_WEB__PASSWORD, or from web.password_file); never logged."},
+    {"web.password_file", T::string, "", "File whose first line is the password of web.user."},
+    {"web.metrics_token", T::string, "",
+     "With a login: a bearer token that lets a scraper read /metrics (Authorization: Bearer TOKEN); empty: /metrics needs the login too."},
+    {"web.history", T::string, "./data/history.db",
+     "SQLite file of the dashboard's history (micro-batches, lag samples, redrives), kept across restarts (empty: none)."},
+    {"web.history_batches", T::integer, "100000", "Micro-batches the history keeps per query.", {}, 100, 1e9},
+    {"web.history_lag", T::duration, "24h", "How long the history keeps lag samples."},
+    {"web.sample_interval", T::duration, "1s", "How often the web server samples the topic's offsets and the groups' lag."},
+
     {"scheduler.metadata", T::string, "./data/meta.db",
      "SQLite file of the scheduler's metadata (DAG runs, task instances; the seed's Postgres). One scheduler "
      "process writes it, under a lock file beside it; any number read it."},

@@ -16,6 +16,8 @@ std::vector<Header> dead_letter_headers(const DeadLetter& d) {
     h.push_back({"source.partition", std::to_string(d.from->partition)});
     h.push_back({"source.offset", std::to_string(d.from->offset)});
     h.push_back({"source.timestamp", std::to_string(d.from->timestamp_ms)});
+    for (const auto& x : d.from->headers)
+      if (x.key == kRedrivenHeader) h.push_back(x);
   }
   return h;
 }

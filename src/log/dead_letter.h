@@ -11,6 +11,8 @@
 //                     e.g. "builtin generator (seed 42)"
 //   source.topic, source.partition, source.offset, source.timestamp
 //                     the topic record it was (parse and sink stages only)
+//   sluice.redriven_from  copied from the topic record when it was a redriven dead
+//                     letter (`dlq-topic/partition/offset`): it failed again after a redrive
 #include <array>
 #include <atomic>
 #include <map>
@@ -23,6 +25,9 @@
 #include "metrics/registry.h"
 
 namespace sluice::log {
+
+// The header a redrive puts on each record it sends back to the source topic.
+inline constexpr std::string_view kRedrivenHeader = "sluice.redriven_from";
 
 struct DeadLetter {
   BadRecord kind = BadRecord::invalid_json;

@@ -1,5 +1,7 @@
 #include "pipeline/pipeline.h"
 
+#include "history/history_store.h"
+
 #include <spdlog/spdlog.h>
 
 #include <mutex>
@@ -64,8 +66,26 @@ struct Pipeline::Impl {
     if (streaming) {
       consumer = log->consumer(opt.consumer);
       lag_admin = log->admin();
+      if (auto path = cfg.str("web.history"); !path.empty()) {
+        history_store = std::make_unique<history::HistoryStore>(history::HistoryStore::open(
+            path, false, {.max_batches = static_cast<size_t>(cfg.integer("web.history_batches")),
+                          .lag_retention = cfg.duration("web.history_lag")}));
+        history.set_listener([this](const stream::BatchProgress& p) { keep(p); });
+      }
       registry.gauge_fn("sluice_query_lag_records", "Records of the topic the consumer group has not committed.",
                         {{"topic", opt.topic}}, [this] { return static_cast<double>(lag_now().total); });
+    }
+  }
+
+  // Stores a batch for the dashboard (query thread). The history is the dashboard's, not
+  // the data's: a failure to store it is logged and never stops the query.
+  void keep(const stream::BatchProgress& p) {
+    try {
+      history_store->add_batch(opt.query.name, p);
+      history_failing = false;
+    } catch (const std::exception& e) {
+      if (!history_failing) spdlog::warn("the dashboard's history is not kept: {}", e.what());
+      history_failing = true;
     }
   }
 
@@ -194,6 +214,8 @@ struct Pipeline::Impl {
   std::unique_ptr<SharedProducer> dlq;
   std::unique_ptr<log::Consumer> consumer;
   stream::ProgressHistory history;
+  std::unique_ptr<history::HistoryStore> history_store;  // web.history; the query thread's
+  bool history_failing = false;
 
   std::mutex lag_mu;
   std::unique_ptr<log::Admin> lag_admin;  // lag_now()'s, under lag_mu

@@ -241,7 +241,7 @@ TEST_F(SchedulerCliTest, UpFiresTheDagsAndStreamsWhatTheyProduceUntilStopped) {
   // The seed's config with its DAG on a short schedule: every run produces for 1 s.
   auto start = sluice::testing::run_shell("date -u -d '+2 sec' +%Y-%m-%dT%H:%M:%SZ").out;
   start.pop_back();
-  Process up(command("up --trigger 500ms --set dags.user_automation.schedule='@every 2s' --set "
+  Process up(command("up --trigger 500ms --listen 127.0.0.1:0 --set dags.user_automation.schedule='@every 2s' --set "
                      "dags.user_automation.start_date=" + start +
                      " --set dags.user_automation.tasks.stream_data.for=1s --set produce.rate=500"),
              {.output = dir_ / "up.out"});

@@ -1,5 +1,7 @@
 #include "sinks/cassandra/cassandra_query.h"
 
+#include "common/uuid.h"
+
 #include <fmt/format.h>
 
 #include <cmath>
@@ -51,7 +53,8 @@ std::string json_cell(const cql::Bytes& cell, const cql::DataType& t) {
 
 }  // namespace
 
-QueryResult cassandra_query(const config::Config& cfg, const std::string& cql, bool json) {
+QueryResult cassandra_query(const config::Config& cfg, const std::string& cql, bool json,
+                            std::vector<cql::BindValue> values) {
   CassandraUri uri;
   try {
     uri = parse_cassandra_uri(cfg.str("sink"));
@@ -69,7 +72,7 @@ QueryResult cassandra_query(const config::Config& cfg, const std::string& cql, b
   }
   QueryResult r;
   try {
-    session.for_each_page(cql, {}, kPageSize, [&](const cql::RowsResult& page) {
+    session.for_each_page(cql, std::move(values), kPageSize, [&](const cql::RowsResult& page) {
       const auto& cols = page.metadata.columns;
       if (r.columns.empty()) {
         for (const auto& c : cols) {
@@ -96,6 +99,21 @@ QueryResult cassandra_query(const config::Config& cfg, const std::string& cql, b
     throw FatalError(fmt::format("Cassandra {}: {}", uri.redacted(), e.what()));
   }
   return r;
+}
+
+QueryResult cassandra_lookup(const config::Config& cfg, const table::Schema& schema, const std::string& key) {
+  const auto& col = schema.columns().at(static_cast<size_t>(schema.primary_key()));
+  cql::BindValue v;
+  if (col.type == table::ColumnType::uuid) {
+    auto id = parse_uuid(key);
+    if (!id) throw UsageError("\"" + key + "\" is not a UUID (the key " + col.name + " is one)");
+    v = cql::BindValue::of(std::string(reinterpret_cast<const char*>(id->data()), id->size()));
+  } else if (col.type == table::ColumnType::text) {
+    v = cql::BindValue::of(key);
+  } else {
+    throw UsageError(std::string("lookup by a key of type ") + table::type_name(col.type) + " is not supported on Cassandra");
+  }
+  return cassandra_query(cfg, "SELECT * FROM \"" + schema.table() + "\" WHERE \"" + col.name + "\" = ?", true, {std::move(v)});
 }
 
 }  // namespace sluice::sinks

@@ -6,15 +6,24 @@
 // booleans as JSON literals (doubles with every digit needed to read them back
 // exactly), everything else as cqlsh prints it.
 #include <string>
+#include <vector>
 
 #include "config/config.h"
+#include "cql/wire_types.h"
 #include "sinks/table_reader.h"
+#include "table/schema.h"
 
 namespace sluice::sinks {
 
 // Throws UsageError for a bad URI, a keyspace that does not exist or a statement the
 // server refuses (syntax, invalid), with the server's message; FatalError when the
 // cluster cannot be reached or refuses the credentials.
-QueryResult cassandra_query(const config::Config& cfg, const std::string& cql, bool json);
+// `values` are bound to the statement's ? markers, never spliced into it.
+QueryResult cassandra_query(const config::Config& cfg, const std::string& cql, bool json,
+                            std::vector<cql::BindValue> values = {});
+
+// The row whose primary key is `key` (text of a uuid or text key; bound, never spliced).
+// Throws UsageError for a key of another type.
+QueryResult cassandra_lookup(const config::Config& cfg, const table::Schema& schema, const std::string& key);
 
 }  // namespace sluice::sinks

@@ -245,7 +245,7 @@ WriteResult SqliteSink::write(std::span<const table::Row> rows) {
 
 std::string SqliteSink::describe() const { return "SQLite " + path_ + ", table " + schema_.table(); }
 
-QueryResult sqlite_query(const std::string& path, const std::string& sql) {
+QueryResult sqlite_query(const std::string& path, const std::string& sql, const std::vector<std::string>& params) {
   if (!std::filesystem::exists(path))
     throw UsageError("no database at " + path + " yet (run `sluice stream` or `sluice run` first)");
   sqlite3* db = open_db(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX);
@@ -257,6 +257,8 @@ QueryResult sqlite_query(const std::string& path, const std::string& sql) {
     sqlite3_close(db);
     throw UsageError("query: " + msg);
   }
+  for (size_t i = 0; i < params.size(); ++i)
+    sqlite3_bind_text(st, static_cast<int>(i + 1), params[i].data(), static_cast<int>(params[i].size()), SQLITE_TRANSIENT);
   int n = sqlite3_column_count(st);
   std::vector<bool> is_uuid(static_cast<size_t>(n));
   for (int i = 0; i < n; ++i) {

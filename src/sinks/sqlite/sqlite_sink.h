@@ -53,10 +53,11 @@ class SqliteSink : public Sink {
 // The CREATE TABLE statement for a schema (quoted identifiers).
 std::string sqlite_create_table(const table::Schema& schema);
 
-// Runs one SQL statement on a sink database for `sluice query`: column names, then
+// Runs one SQL statement on a sink database for `sluice query` (`params` bound to its
+// ?1.. as text, never spliced): column names, then
 // each row as display text (nullopt for NULL; UUID blobs as canonical text). Throws
 // UsageError with SQLite's message for bad SQL, FatalError if the file cannot open.
-QueryResult sqlite_query(const std::string& path, const std::string& sql);
+QueryResult sqlite_query(const std::string& path, const std::string& sql, const std::vector<std::string>& params = {});
 
 // Registers uuid(text) -> blob and uuid_text(blob) -> text on a connection.
 void register_uuid_functions(sqlite3* db);

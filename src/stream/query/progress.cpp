@@ -38,9 +38,12 @@ void latency_quantiles(std::vector<double>& s, double& p50, double& p99, double&
 }
 
 void ProgressHistory::add(const BatchProgress& p) {
-  std::lock_guard lk(mu_);
-  items_.push_back(p);
-  while (items_.size() > capacity_) items_.pop_front();
+  {
+    std::lock_guard lk(mu_);
+    items_.push_back(p);
+    while (items_.size() > capacity_) items_.pop_front();
+  }
+  if (listener_) listener_(p);
 }
 
 std::vector<BatchProgress> ProgressHistory::recent() const {

@@ -3,6 +3,7 @@
 // per batch in the log, and the recent ones kept in memory for the dashboard.
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
@@ -37,9 +38,13 @@ class ProgressHistory {
   explicit ProgressHistory(size_t capacity = 300) : capacity_(capacity) {}
   void add(const BatchProgress& p);
   std::vector<BatchProgress> recent() const;
+  // Called by add() with each batch, on the adding thread, outside the lock (the
+  // pipeline stores them on disk for the dashboard). Set before the first add().
+  void set_listener(std::function<void(const BatchProgress&)> listener) { listener_ = std::move(listener); }
 
  private:
   size_t capacity_;
+  std::function<void(const BatchProgress&)> listener_;
   mutable std::mutex mu_;
   std::deque<BatchProgress> items_;
 };

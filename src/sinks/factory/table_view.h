@@ -1,0 +1,20 @@
+#pragma once
+// The dashboard's Table page on whichever sink the config names: the row count, the
+// latest rows and one row by primary key (its value bound, never spliced into the
+// statement's text).
+#include <cstdint>
+#include <string>
+
+#include "config/config.h"
+#include "sinks/table_reader.h"
+#include "table/schema.h"
+
+namespace sluice::sinks {
+
+int64_t count_rows(const config::Config& cfg, const table::Schema& schema);
+// SQLite: the most recently inserted first; Cassandra: the first `limit` in token order.
+QueryResult latest_rows(const config::Config& cfg, const table::Schema& schema, int limit);
+// 0 or 1 row. Throws UsageError for a key that is not a value of the key's type.
+QueryResult lookup_row(const config::Config& cfg, const table::Schema& schema, const std::string& key);
+
+}  // namespace sluice::sinks
