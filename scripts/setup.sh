@@ -12,6 +12,7 @@ packages=(
   clang libclang-rt-14-dev   # libFuzzer targets and sanitizer runtimes
   libhowardhinnant-date-dev tzdata   # the scheduler: IANA time zones (GCC 12's <chrono> has none)
   python3 python3-venv   # scripts/airflow_check.sh: Apache Airflow from PyPI in a venv
+  chromium   # the dashboard's browser test (driven by playwright-core from npm)
   kcat openjdk-17-jre-headless maven   # Kafka/Cassandra tests: a client no one here wrote, the servers' JVM and jars
 )
 
@@ -21,6 +22,14 @@ for p in "${packages[@]}"; do
     missing+=("$p")
   fi
 done
+
+# The dashboard's assets are built from npm packages: node and npm from Debian unless a
+# node with npm is installed already (e.g. NodeSource's, which bundles npm).
+if ! command -v npm >/dev/null; then
+  for p in nodejs npm; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed' || missing+=("$p")
+  done
+fi
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "setup: all ${#packages[@]} packages present"

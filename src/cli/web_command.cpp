@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "cli/cli_context.h"
+#include "cli/format.h"
 #include "cli/signals.h"
 #include "common/error.h"
 #include "common/json_writer.h"
@@ -73,7 +74,7 @@ T field_or(simdjson::simdjson_result<simdjson::dom::element> v, T fallback) {
   return v.get(out) ? fallback : out;
 }
 
-std::string num(double v) { return v >= 0 ? fmt::format("{:L}", static_cast<int64_t>(v)) : "-"; }
+std::string num(double v) { return v >= 0 ? group_digits(static_cast<uint64_t>(v)) : "-"; }
 
 // The overview for a person: the same numbers as the JSON.
 void print_overview(const std::string& json) {

@@ -30,7 +30,6 @@ export function timeChart(container, { series, axes, title }) {
         width: 1.5,
         scale: s.scale || 'y',
         value: s.value || ((u, v) => (v === null || v === undefined ? '–' : fmt.int(v))),
-        points: { show: false },
         spanGaps: false,
       })),
     ],

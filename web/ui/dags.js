@@ -24,6 +24,12 @@ const LOG_POLL_MS = 1000;
 const LOG_KEEP_CHARS = 1 << 20;
 const STATES = ['queued', 'running', 'success', 'failed', 'up_for_retry', 'upstream_failed', 'skipped', 'none'];
 
+const RUN_ICON = { manual: '▶', backfill: '⟲', scheduled: '⏱' };
+// Field names as api.md has them, or as the server also sends them.
+const zoneOf = (d) => d.zone || d.timezone || 'UTC';
+const typeOf = (r) => r.type || r.run_type || 'scheduled';
+const delayOf = (r) => (r.delay_ms !== undefined ? r.delay_ms : r.scheduling_delay_ms);
+
 // "a=1\nb = two" -> {a: "1", b: "two"}; blank lines and #-comments are skipped.
 export function parseConf(text) {
   const conf = {};
@@ -132,12 +138,17 @@ export function mount(root) {
   function renderDag(d) {
     const c = card(d);
     setPaused(c, d.paused);
-    fill(c.head, h('h3', {}, h('code', {}, d.dag_id), c.paused ? h('span', { class: 'tag' }, 'paused') : null), c.pause);
+    fill(
+      c.head,
+      h('h3', {}, h('code', {}, d.dag_id), c.paused ? h('span', { class: 'tag' }, 'paused') : null),
+      c.pause,
+      d.description ? h('span', { class: 'muted' }, d.description) : null,
+    );
     const kv = (k, v) => h('span', { class: 'kv' }, h('span', { class: 'k' }, k), ' ', v);
     fill(
       c.info,
       kv('schedule', h('code', {}, d.schedule || 'none')),
-      kv('zone', d.zone || 'UTC'),
+      kv('zone', zoneOf(d)),
       kv('catchup', String(!!d.catchup)),
       kv('max active runs', fmt.int(d.max_active_runs)),
       kv('tasks', (d.tasks || []).join(', ') || '–'),
@@ -146,7 +157,7 @@ export function mount(root) {
     fill(
       c.next,
       next.length
-        ? table({ class: 'grid-table compact' }, ['next fire time (' + (d.zone || 'UTC') + ')', 'UTC'], next.map((n) => h('tr', { 'data-testid': 'next-row' }, h('td', { class: 'num' }, n.local), h('td', { class: 'num' }, n.utc))))
+        ? table({ class: 'grid-table compact' }, [`next fire time (${zoneOf(d)})`, 'UTC'], next.map((n) => h('tr', { 'data-testid': 'next-row' }, h('td', { class: 'num' }, n.local), h('td', { class: 'num' }, n.utc))))
         : h('p', { class: 'muted' }, d.paused ? 'paused: no fire times' : 'no scheduled fire times (manual runs only)'),
     );
   }
@@ -168,9 +179,9 @@ export function mount(root) {
       runs.map((r) =>
         h(
           'th',
-          { 'data-testid': 'run-head', 'data-run-id': r.run_id, 'data-state': r.state, title: `${r.run_id}\n${r.type} run, ${r.state}${r.note ? `\n${r.note}` : ''}${r.conf && Object.keys(r.conf).length ? `\nconf ${JSON.stringify(r.conf)}` : ''}` },
+          { 'data-testid': 'run-head', 'data-run-id': r.run_id, 'data-state': r.state, title: `${r.run_id}\n${typeOf(r)} run, ${r.state}${r.note ? `\n${r.note}` : ''}${r.conf && Object.keys(r.conf).length ? `\nconf ${JSON.stringify(r.conf)}` : ''}` },
           h('span', { class: `cellbox s-${r.state}` }),
-          h('span', { class: 'runlabel' }, `${r.type === 'manual' ? '▶' : r.type === 'backfill' ? '⟲' : '⏱'} ${fmt.clock(r.logical_ms)}`),
+          h('span', { class: 'runlabel' }, `${RUN_ICON[typeOf(r)] || '⏱'} ${fmt.clock(r.logical_ms)}`),
         ),
       ),
     );
@@ -213,7 +224,7 @@ export function mount(root) {
       'tr',
       { class: 'delay' },
       h('th', { title: 'start of the first task minus the time the run was due' }, 'delay'),
-      runs.map((r) => h('td', { class: 'num', 'data-testid': 'run-delay', 'data-run-id': r.run_id, 'data-value': r.delay_ms ?? '' }, fmt.ms(r.delay_ms))),
+      runs.map((r) => h('td', { class: 'num', 'data-testid': 'run-delay', 'data-run-id': r.run_id, 'data-value': delayOf(r) ?? '' }, fmt.ms(delayOf(r)))),
     );
     const grid = h('table', { class: 'dag-grid', 'data-testid': `grid-${id}`, 'data-runs': runs.length }, h('thead', {}, headRow), h('tbody', {}, taskRows, delayRow));
     fill(c.grid, grid);

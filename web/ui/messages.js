@@ -28,7 +28,7 @@ export function messageBrowser() {
   const partition = input('msg-partition', { type: 'number', min: 0, value: '0', class: 'short' });
   const offset = input('msg-offset', { type: 'number', min: 0, value: '0' });
   const when = input('msg-timestamp', { type: 'datetime-local', step: 1 });
-  const limit = input('msg-limit', { type: 'number', min: 1, max: 1000, value: '50', class: 'short' });
+  const limit = input('msg-limit', { type: 'number', min: 1, max: 1000, value: '20', class: 'short' });
   const q = input('msg-q', { type: 'search', placeholder: 'key or value contains…' });
   const load = h('button', { id: 'msg-load', 'data-testid': 'msg-load', type: 'submit' }, 'Show');
   const download = h('a', { id: 'msg-download', 'data-testid': 'msg-download', download: 'messages.jsonl', href: '#' }, 'download as JSON lines');
@@ -66,7 +66,7 @@ export function messageBrowser() {
 
   // The query of the current form, or an error message when an input is wrong.
   function query() {
-    const n = Number(limit.value || 50);
+    const n = Number(limit.value || 20);
     if (!Number.isInteger(n) || n < 1 || n > 1000) return { error: 'limit: a whole number from 1 to 1000' };
     const out = {};
     if (mode.value === 'newest') out.newest = n;

@@ -10,7 +10,9 @@
 //   query-name, query-batches, query-input-rows, query-input-rate, query-process-rate,
 //   rows-written, dead-lettered, skipped, table-name, table-rows,
 //   lag-records, lag-seconds, dlq-records, updated-at
-//   runs-table (rows: run-row, data-run-id, data-reconciled="true|false"), runs-empty
+//   reconciliation (card, data-balanced="true|false|"), rec-appended, rec-read, rec-written,
+//   rec-dead-lettered, rec-skipped (what the log and the query counted since the start)
+//   runs-table (rows: run-row, data-run-id, data-reconciled="true|false|unknown"), runs-empty
 import * as api from './api.js';
 import { h, fill, setNum, table, empty, errorLine } from './dom.js';
 import * as fmt from './format.js';
@@ -73,6 +75,17 @@ export function mount(root) {
         line('records', 'dlq-records'),
         h('a', { href: '#/dead-letters' }, 'browse and redrive'),
       ),
+      h(
+        'div',
+        { class: 'card', 'data-testid': 'reconciliation' },
+        h('h3', {}, 'Log vs query: appended = read = written + dead-lettered + skipped'),
+        line('appended to the topic', 'rec-appended'),
+        line('read by the query', 'rec-read'),
+        line('written', 'rec-written'),
+        line('dead-lettered', 'rec-dead-lettered'),
+        line('skipped', 'rec-skipped'),
+        h('div', { class: 'verdict', 'data-testid': 'rec-verdict' }),
+      ),
     ),
     h('h3', {}, 'Scheduler runs: produced = consumed = written + dead-lettered'),
     h('div', { 'data-testid': 'runs' }),
@@ -114,7 +127,21 @@ export function mount(root) {
     setNum($('dlq-records'), dl, fmt.int(dl));
     $('dlq').classList.toggle('warn', (dl || 0) > 0);
     $('updated-at').textContent = fmt.time(ov.time_ms);
+    renderReconciliation(ov.reconciliation);
     renderRuns(ov.runs || []);
+  }
+
+  // The pipeline-wide counts (absent from servers that do not send them).
+  function renderReconciliation(rec) {
+    const card = $('reconciliation');
+    card.hidden = !rec;
+    if (!rec) return;
+    for (const k of ['appended', 'read', 'written', 'dead_lettered', 'skipped'])
+      setNum($(`rec-${k.replace('_', '-')}`), rec[k], fmt.int(rec[k]));
+    const known = typeof rec.balanced === 'boolean';
+    card.dataset.balanced = known ? String(rec.balanced) : '';
+    card.classList.toggle('bad', known && !rec.balanced);
+    $('rec-verdict').textContent = !known ? '' : rec.balanced ? '✓ adds up' : `✗ does not add up${rec.lag ? ` (lag ${fmt.int(rec.lag)})` : ''}`;
   }
 
   function renderRuns(runs) {
@@ -123,14 +150,16 @@ export function mount(root) {
       fill(holder, empty('No scheduler runs yet: trigger one on the DAGs page.', 'runs-empty'));
       return;
     }
-    const rows = runs.map((r) =>
-      h(
+    const rows = runs.map((r) => {
+      // A run's reconciliation can be unknown (not every count is there yet).
+      const verdict = typeof r.reconciled === 'boolean' ? String(r.reconciled) : 'unknown';
+      return h(
         'tr',
         {
           'data-testid': 'run-row',
           'data-run-id': r.run_id,
-          'data-reconciled': String(!!r.reconciled),
-          class: r.reconciled ? '' : 'bad',
+          'data-reconciled': verdict,
+          class: verdict === 'false' ? 'bad' : '',
         },
         h('td', {}, r.dag_id),
         h('td', {}, h('code', {}, r.run_id)),
@@ -140,9 +169,9 @@ export function mount(root) {
         h('td', { class: 'num' }, fmt.int(r.consumed)),
         h('td', { class: 'num' }, fmt.int(r.written)),
         h('td', { class: 'num' }, fmt.int(r.dead_lettered)),
-        h('td', {}, r.reconciled ? '✓ reconciled' : '✗ does not add up'),
-      ),
-    );
+        h('td', {}, { true: '✓ reconciled', false: '✗ does not add up', unknown: '– not known yet' }[verdict]),
+      );
+    });
     fill(
       holder,
       table(
