@@ -37,7 +37,11 @@ run_ctest() { ctest --test-dir "$1" --output-on-failure --no-tests=error "${@:2}
 kafka=127.0.0.1:${KAFKA_SH_PORT:-19092}
 cassandra=127.0.0.1:${CASSANDRA_SH_PORT:-9042}
 
-step "unit and integration tests (RelWithDebInfo)"
+# The API tests check /metrics with Prometheus's own parser (prometheus_client from PyPI).
+WEB_TEST_PYTHON=$(bash scripts/py_venv.sh | tail -n 1)
+export WEB_TEST_PYTHON
+
+step "unit and integration tests (RelWithDebInfo), the dashboard in Chromium"
 run_ctest build -j "$jobs" --timeout 600
 
 # For users who keep Airflow: the DAG file runs sluice's tasks under `airflow dags test`

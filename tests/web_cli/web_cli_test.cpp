@@ -2,7 +2,7 @@
 // Pipeline overview of `sluice ui` equals `sluice status --json`, the table's count
 // equals `sluice query`, /metrics parses with Prometheus's own text parser
 // (prometheus_client from PyPI, tests/web/check_metrics.py; scripts/test.sh gives its
-// venv's python in SLUICE_TEST_PYTHON), `sluice dlq` redrives what the page would, and a
+// venv's python in WEB_TEST_PYTHON), `sluice dlq` redrives what the page would, and a
 // dashboard on another address without a login is refused at start.
 #include <gtest/gtest.h>
 #include <httplib.h>
@@ -100,8 +100,8 @@ TEST_F(WebCliTest, TheOverviewEqualsStatusAndTheTableCountEqualsQuery) {
   // /metrics through Prometheus's parser.
   res = c.Get("/metrics");
   ASSERT_TRUE(res && res->status == 200);
-  const char* py = std::getenv("SLUICE_TEST_PYTHON");
-  if (!py) GTEST_SKIP() << "SLUICE_TEST_PYTHON (a python with prometheus_client; scripts/py_venv.sh) is not set";
+  const char* py = std::getenv("WEB_TEST_PYTHON");
+  if (!py) GTEST_SKIP() << "WEB_TEST_PYTHON (a python with prometheus_client; scripts/py_venv.sh) is not set";
   auto file = dir_.path() / "metrics.txt";
   std::ofstream(file) << res->body;
   auto check = run_shell(std::string(py) + " " + (repo_root() / "tests/web/check_metrics.py").string() + " " +
