@@ -407,8 +407,8 @@ int run_scheduler(CliContext& ctx, bool with_stream, const std::string& trigger_
     auto web_options = web::WebOptions::from_config(cfg);
     dash = std::make_unique<web::Dashboard>(cfg, web::Mode::up, &registry);
     server = std::make_unique<web::Server>(*dash, web_options);
+    dash->start_sampling();  // the first sample is taken before the first request can come
     server->start();
-    dash->start_sampling();
   }
   ctx.signals->on_stop([&] {
     s.stop();

@@ -58,8 +58,8 @@ int ui(CliContext& ctx, const WebFlags& f) {
   auto options = web::WebOptions::from_config(cfg);
   web::Dashboard dash(cfg, web::Mode::ui);
   web::Server server(dash, options);
+  dash.start_sampling();  // the first sample is taken before the first request can come
   server.start();
-  dash.start_sampling();
   std::cerr << "sluice ui: the dashboard of " << cfg.str("pipeline") << " on " << server.url() << " (Ctrl-C stops)\n";
   wait_for_signal(ctx);
   server.stop();

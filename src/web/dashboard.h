@@ -47,8 +47,9 @@ class Dashboard {
   Dashboard(const config::Config& cfg, Mode mode, metrics::Registry* registry = nullptr);
   ~Dashboard();
 
-  // Samples lag now and then every web.sample_interval (the server starts it; `status`
-  // takes one sample instead).
+  // Samples lag now, on the calling thread, then every web.sample_interval on a thread
+  // of its own (call it before the server starts, so no request finds no sample;
+  // `status` takes one sample instead).
   void start_sampling();
   void stop_sampling();
   void sample_once();
