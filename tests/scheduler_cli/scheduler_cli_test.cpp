@@ -151,6 +151,14 @@ TEST_F(SchedulerCliTest, KillNineOfTheSchedulerMidTaskAdoptsTheTaskInsteadOfStar
   auto t = sluice("dags trigger d");
   ASSERT_EQ(t.code, 0) << t.err;
   ASSERT_TRUE(sluice::testing::wait_for([&] { return count_lines(dir_ / "starts") == 1; }, 10s, "the task to start"));
+  // The task can write its line before the scheduler stored its supervisor's pid.
+  ASSERT_TRUE(sluice::testing::wait_for(
+      [&] {
+        auto r = runs("d");
+        return r.get_array().size() == 1 && r.at(0)["tasks"].get_array().size() == 1 &&
+               !r.at(0)["tasks"].at(0)["pid"].error();
+      },
+      10s, "the supervisor's pid in the metadata"));
   scheduler.signal(SIGKILL);
   scheduler.wait(5s);
   Process again(command("scheduler"), {.output = dir_ / "scheduler2.out"});
@@ -168,6 +176,14 @@ TEST_F(SchedulerCliTest, ATaskThatDiedWithTheSchedulerIsFailedAndRetried) {
   ASSERT_TRUE(sluice::testing::wait_for([&] { return fs::exists(dir_ / "meta.db.wake"); }, 10s, "the scheduler"));
   ASSERT_EQ(sluice("dags trigger d").code, 0);
   ASSERT_TRUE(sluice::testing::wait_for([&] { return count_lines(dir_ / "starts") == 1; }, 10s, "the task to start"));
+  // The task can write its line before the scheduler stored its supervisor's pid.
+  ASSERT_TRUE(sluice::testing::wait_for(
+      [&] {
+        auto r = runs("d");
+        return r.get_array().size() == 1 && r.at(0)["tasks"].get_array().size() == 1 &&
+               !r.at(0)["tasks"].at(0)["pid"].error();
+      },
+      10s, "the supervisor's pid in the metadata"));
   scheduler.signal(SIGKILL);
   scheduler.wait(5s);
   // The machine "rebooted": the supervisor and its task die too.
