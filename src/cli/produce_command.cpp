@@ -69,8 +69,8 @@ int run_produce(CliContext& ctx, const ProduceFlags& f) {
                   stats.sent + stats.map_failures - stats.produced - stats.dead_lettered, stats.last_delivery_error);
     return 1;
   }
-  if (o.max_records > 0 && stats.produced < o.max_records && !ctx.signals->signalled()) {
-    spdlog::error("the source ended after {} of {} records", stats.produced, o.max_records);
+  if (o.max_records > 0 && stats.produced + stats.map_failures < o.max_records && !ctx.signals->signalled()) {
+    spdlog::error("the source ended after {} of {} records", stats.produced + stats.map_failures, o.max_records);
     return 1;
   }
   return 0;

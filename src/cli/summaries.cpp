@@ -61,6 +61,12 @@ std::string produce_summary_json(const produce::ProduceStats& s, const pipeline:
       .field("retries", s.source.retries)
       .key("errors");
   counts_object(w, s.source.errors);
+  w.end_object();
+  // The offsets the run's records went to: the scheduler's runs are reconciled by them
+  // (web/reconciler.h).
+  w.key("offsets").begin_object();
+  for (const auto& [p, range] : s.topic_offsets)
+    w.key(std::to_string(p)).begin_array().value(range.first).value(range.second).end_array();
   w.end_object().end_object();
   return w.take();
 }

@@ -118,9 +118,17 @@ void print_overview(const std::string& json) {
       dag = field_or(r["dag_id"], dag);
       id = field_or(r["run_id"], id);
       state = field_or(r["state"], state);
-      int64_t produced = -1;
-      produced = field_or(r["produced"], produced);
-      std::cout << fmt::format("    {:<20} {:<48} {:<9} produced {}\n", dag, id, state, num(static_cast<double>(produced)));
+      auto n = [&](const char* k) { return num(static_cast<double>(field_or(r[k], int64_t{-1}))); };
+      // The run's books: produced = consumed = written + dead-lettered, or what is missing.
+      bool known = false, ok = false;
+      known = !r["reconciled"].get(ok);
+      std::string_view note;
+      note = field_or(r["books"]["note"], note);
+      std::string verdict = !known ? std::string(note.empty() ? "" : "  (" + std::string(note) + ")")
+                            : ok   ? "  reconciled"
+                                   : "  DOES NOT ADD UP: " + std::string(note);
+      std::cout << fmt::format("    {:<20} {:<48} {:<9} produced {}, consumed {}, written {}, dead-lettered {}{}\n", dag,
+                               id, state, n("produced"), n("consumed"), n("written"), n("dead_lettered"), verdict);
     }
   }
 }
@@ -133,6 +141,7 @@ int status(CliContext& ctx, const WebFlags& f) {
   bool tty = isatty(STDOUT_FILENO);
   do {
     dash.sample_once();
+    dash.reconcile_runs();  // the runs' books, counted here when no server counted them
     auto json = dash.overview();
     if (f.json) {
       std::cout << json << std::endl;

@@ -31,6 +31,9 @@ CREATE INDEX IF NOT EXISTS lag_by_time ON lag (time_ms);
 CREATE TABLE IF NOT EXISTS redriven (
   topic TEXT NOT NULL, partition INTEGER NOT NULL, offset INTEGER NOT NULL, time_ms INTEGER NOT NULL,
   PRIMARY KEY (topic, partition, offset)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS run_books (
+  dag_id TEXT NOT NULL, run_id TEXT NOT NULL, time_ms INTEGER NOT NULL, books TEXT NOT NULL,
+  PRIMARY KEY (dag_id, run_id)) WITHOUT ROWID;
 )";
 
 // "0:12,1:40" <-> {0: 12, 1: 40}
@@ -341,6 +344,31 @@ std::set<std::pair<int32_t, int64_t>> HistoryStore::redriven(const std::string& 
   std::set<std::pair<int32_t, int64_t>> out;
   while (sqlite3_step(s) == SQLITE_ROW) out.insert({sqlite3_column_int(s, 0), sqlite3_column_int64(s, 1)});
   return out;
+}
+
+void HistoryStore::put_run_books(const std::string& dag, const std::string& run, const std::string& books,
+                                 int64_t time_ms) {
+  auto* s = stmt("INSERT OR REPLACE INTO run_books VALUES (?,?,?,?)");
+  Use u{s};
+  sqlite3_bind_text(s, 1, dag.data(), static_cast<int>(dag.size()), SQLITE_TRANSIENT);
+  sqlite3_bind_text(s, 2, run.data(), static_cast<int>(run.size()), SQLITE_TRANSIENT);
+  sqlite3_bind_int64(s, 3, time_ms);
+  sqlite3_bind_text(s, 4, books.data(), static_cast<int>(books.size()), SQLITE_TRANSIENT);
+  step_done(db_, s, path_);
+  // Bounded like the rest: the books of the newest kMaxRunBooks runs.
+  auto* d = stmt("DELETE FROM run_books WHERE time_ms < (SELECT time_ms FROM run_books ORDER BY time_ms DESC LIMIT 1 OFFSET ?)");
+  Use ud{d};
+  sqlite3_bind_int(d, 1, kMaxRunBooks);
+  step_done(db_, d, path_);
+}
+
+std::optional<std::string> HistoryStore::run_books(const std::string& dag, const std::string& run) {
+  auto* s = stmt("SELECT books FROM run_books WHERE dag_id = ? AND run_id = ?");
+  Use u{s};
+  sqlite3_bind_text(s, 1, dag.data(), static_cast<int>(dag.size()), SQLITE_TRANSIENT);
+  sqlite3_bind_text(s, 2, run.data(), static_cast<int>(run.size()), SQLITE_TRANSIENT);
+  if (sqlite3_step(s) == SQLITE_ROW) return text(s, 0);
+  return std::nullopt;
 }
 
 }  // namespace sluice::history

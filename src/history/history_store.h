@@ -2,7 +2,8 @@
 // What the dashboard shows of the past, kept on disk so it outlives the process (Spark's
 // Structured Streaming tab keeps the last 100 batches in the driver's memory; this keeps
 // `web.history_batches` of them across restarts): the query's micro-batches and running
-// totals, the consumer groups' lag samples, and the dead letters already redriven.
+// totals, the consumer groups' lag samples, the dead letters already redriven, and the
+// scheduler runs' books.
 //
 // One SQLite file (`web.history`, WAL mode): the streaming query's process appends
 // batches (one short transaction each), the web server appends lag samples and
@@ -72,6 +73,12 @@ class HistoryStore {
   // Marks a dead letter (topic, partition, offset) as redriven; false if it already was.
   bool mark_redriven(const std::string& topic, int32_t partition, int64_t offset, int64_t time_ms);
   std::set<std::pair<int32_t, int64_t>> redriven(const std::string& topic);
+
+  // A scheduler run's books once they are final (web/reconciler.h), as JSON text; the
+  // newest kMaxRunBooks runs' are kept.
+  static constexpr int kMaxRunBooks = 1000;
+  void put_run_books(const std::string& dag, const std::string& run, const std::string& books, int64_t time_ms);
+  std::optional<std::string> run_books(const std::string& dag, const std::string& run);
 
  private:
   HistoryStore(sqlite3* db, std::string path, Limits limits);

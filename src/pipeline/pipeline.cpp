@@ -119,9 +119,25 @@ struct Pipeline::Impl {
     require(role != Role::stream, "the produce task");
     produce::ProduceJob job(*source, *mapping, *producer, *dlq, opt.produce, &registry);
     if (!start(current_job, &job, Phase::producing)) return {};
+    auto before = end_offsets();
     auto stats = job.run(on_progress);
     finish(current_job);
+    if (auto after = end_offsets(); !before.empty() && after.size() == before.size())
+      for (const auto& [p, end] : after) stats.topic_offsets[p] = {before[p], end};
     return stats;
+  }
+
+  // The topic's end offset per partition, or none if the log cannot say. An admin of
+  // its own: `admin` may be the running query's meanwhile.
+  std::map<int32_t, int64_t> end_offsets() {
+    std::map<int32_t, int64_t> out;
+    try {
+      for (const auto& p : log->admin()->describe_topic(opt.topic).partitions) out[p.partition] = p.end_offset;
+    } catch (const std::exception& e) {
+      spdlog::debug("the end offsets of {}: {}", opt.topic, e.what());
+      out.clear();
+    }
+    return out;
   }
 
   std::unique_ptr<stream::Query> make_query() {

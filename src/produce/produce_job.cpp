@@ -108,7 +108,7 @@ struct ProduceJob::Impl {
     uint64_t n = options.batch_size;
     if (options.rate > 0) n = std::min<uint64_t>(n, std::max<uint64_t>(1, static_cast<uint64_t>(options.rate / 10)));
     if (options.max_records > 0) {
-      uint64_t done = sent_now();
+      uint64_t done = taken_now();
       uint64_t want = options.max_records > fetched ? options.max_records - fetched
                                                      : (options.max_records > done ? options.max_records - done : 1);
       n = std::min(n, std::max<uint64_t>(want, 1));
@@ -167,14 +167,18 @@ struct ProduceJob::Impl {
 
   // Records handed to the producer by this run (the mapping thread writes, the fetcher reads).
   uint64_t sent_now() const { return metrics.sent.value() - metrics.base_sent; }
+  // Records taken from the source: sent to the topic or, refused by the mapping, to the
+  // dead-letter topic. The record limit and the rate count these, so a source whose
+  // records all fail is held to them too.
+  uint64_t taken_now() const { return sent_now() + rejected.load(std::memory_order_relaxed); }
 
-  bool limit_reached() const { return options.max_records > 0 && sent_now() >= options.max_records; }
+  bool limit_reached() const { return options.max_records > 0 && taken_now() >= options.max_records; }
 
   // Holds the record back until the rate allows it; false if the run ended meanwhile.
   bool pace() {
     if (options.rate <= 0) return true;
     auto due = start + std::chrono::duration_cast<Clock::duration>(
-                           std::chrono::duration<double>(static_cast<double>(sent_now()) / options.rate));
+                           std::chrono::duration<double>(static_cast<double>(taken_now()) / options.rate));
     while (true) {
       auto now = Clock::now();
       if (now >= due) return true;
@@ -204,8 +208,12 @@ struct ProduceJob::Impl {
 
   // A record the mapper could not use: sent to the dead-letter topic.
   void on_rejected(std::string_view raw, BadRecord kind, std::string_view reason) {
-    if (ended) return;
+    if (ended || limit_reached() || !pace()) {
+      ended = true;
+      return;
+    }
     send_dead_letter(raw, kind, reason);
+    rejected.fetch_add(1, std::memory_order_relaxed);  // one writer: this thread
   }
 
   // A record of the projection: mapped and sent by on_mapped(), or dead-lettered with
@@ -347,6 +355,7 @@ struct ProduceJob::Impl {
   uint64_t fetched = 0;  // the thread calling the source only
 
   std::atomic<bool> stopping{false};
+  std::atomic<uint64_t> rejected{0};  // records the mapping refused (this thread writes)
   std::thread fetcher;
 
   // Mapping thread only.

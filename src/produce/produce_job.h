@@ -28,6 +28,8 @@ struct ProduceOptions {
   std::string topic = "user_created";
   std::string dead_letter_topic = "user_created.dlq";
   std::chrono::milliseconds duration{60'000};  // 0: no time limit
+  // The limit and the rate count the records taken from the source: published, or
+  // refused by the mapping and dead-lettered.
   uint64_t max_records = 0;                    // 0: no record limit
   double rate = 0;                             // records per second; 0: unlimited
   uint32_t batch_size = 500;                   // records asked of the source per response
@@ -48,6 +50,11 @@ struct ProduceStats {
   std::string log_unreachable;  // non-empty while the log cannot be reached (why)
   sources::SourceStats source;
   std::map<std::string, uint64_t> map_failure_kinds;  // BadRecord kind name -> count
+  // Per partition of the topic, its end offset before the run and after it: the range
+  // the run's records went to (with others' if another producer wrote meanwhile). Set
+  // by the pipeline (pipeline/pipeline.h), which reads the log's offsets; empty if it
+  // could not.
+  std::map<int32_t, std::pair<int64_t, int64_t>> topic_offsets;
 };
 
 class ProduceJob {

@@ -64,9 +64,7 @@ std::vector<std::string> log_tail_lines(const std::string& log_path, int64_t byt
 // The value of "key": N on the last JSON line of a sluice command's output (its --json
 // summary), or -1.
 int64_t summary_number(const std::string& log_path, std::string_view key) {
-  std::string last;
-  for (auto& line : log_tail_lines(log_path, 64 * 1024))
-    if (line.starts_with("{")) last = std::move(line);
+  std::string last = Scheduler::summary_line(log_path);
   std::string needle = "\"" + std::string(key) + "\":";
   auto p = last.find(needle);
   if (p == std::string::npos) return -1;
@@ -230,6 +228,13 @@ DagRun manual_run(const DagSpec& dag, int64_t now_ms, std::string conf) {
 
 std::string Scheduler::log_path(const std::string& logs_dir, const TaskKey& k, int try_number) {
   return logs_dir + "/" + k.dag_id + "/" + k.run_id + "/" + k.task_id + "/" + std::to_string(try_number) + ".log";
+}
+
+std::string Scheduler::summary_line(const std::string& log_path) {
+  std::string last;
+  for (auto& line : log_tail_lines(log_path, 64 * 1024))
+    if (line.starts_with("{")) last = std::move(line);
+  return last;
 }
 
 std::string Scheduler::result_path(const std::string& logs_dir, const TaskKey& k, int try_number) {

@@ -142,6 +142,9 @@ class Scheduler {
   // File names of a try: <logs>/<dag>/<run>/<task>/<try>.log and .result.json.
   static std::string log_path(const std::string& logs_dir, const TaskKey& k, int try_number);
   static std::string result_path(const std::string& logs_dir, const TaskKey& k, int try_number);
+  // The last line of a try's log that is a JSON object (a sluice task's --json summary),
+  // or "" if there is none.
+  static std::string summary_line(const std::string& log_path);
 
  private:
   struct Pending;

@@ -1,6 +1,7 @@
 #include "web/dashboard.h"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <filesystem>
 #include <fstream>
@@ -82,9 +83,119 @@ Dashboard::~Dashboard() { stop_sampling(); }
 void Dashboard::start_sampling() {
   tracker_->sample(wall_ms());
   tracker_->start();
+  if (books_thread_.joinable() || dags_.empty()) return;
+  books_thread_ = std::thread([this] {
+    std::unique_lock lk(books_thread_mu_);
+    while (!books_stopping_) {
+      lk.unlock();
+      reconcile_runs();
+      lk.lock();
+      books_cv_.wait_for(lk, 5s, [&] { return books_stopping_; });
+    }
+  });
 }
 void Dashboard::stop_sampling() {
   if (tracker_) tracker_->stop();
+  {
+    std::lock_guard lk(books_thread_mu_);
+    books_stopping_ = true;
+  }
+  books_cv_.notify_all();
+  if (books_thread_.joinable()) books_thread_.join();
+}
+
+std::map<int32_t, int64_t> Dashboard::own_committed() {
+  std::map<int32_t, int64_t> out;
+  auto sample = tracker_->latest();
+  if (const GroupLag* own = sample ? sample->group(opt_.query.name) : nullptr)
+    for (const auto& p : own->lag.partitions)
+      if (p.committed) out[p.partition] = *p.committed;
+  return out;
+}
+
+std::optional<RunRange> Dashboard::run_range(scheduler::MetaStore& m, const scheduler::DagRun& r) {
+  // A run's range is known once its produce task succeeded, and never changes then.
+  if (auto it = ranges_.find({r.dag_id, r.run_id}); it != ranges_.end()) return it->second;
+  const scheduler::DagSpec* d = nullptr;
+  for (const auto& x : dags_)
+    if (x.id == r.dag_id) d = &x;
+  if (!d) return std::nullopt;
+  std::optional<RunRange> out;
+  for (const auto& ti : m.tasks(r.dag_id, r.run_id)) {
+    const auto* spec = d->task(ti.task_id);
+    if (!spec || spec->kind != scheduler::TaskKind::produce || ti.state != scheduler::TiState::success) continue;
+    auto line = scheduler::Scheduler::summary_line(
+        scheduler::Scheduler::log_path(logs_dir_, {r.dag_id, r.run_id, ti.task_id}, ti.try_number));
+    auto range = parse_produce_summary(line);
+    if (!range) continue;
+    if (!out) {
+      out = std::move(range);
+      continue;
+    }
+    // Two produce tasks in one run: the span of both, their counts added.
+    for (const auto& [p, o] : range->offsets) {
+      auto [it, fresh] = out->offsets.try_emplace(p, o);
+      if (!fresh) it->second = {std::min(it->second.first, o.first), std::max(it->second.second, o.second)};
+    }
+    out->produced += range->produced;
+    out->dead_lettered_at_source += range->dead_lettered_at_source;
+  }
+  if (out && (r.state == scheduler::RunState::success || r.state == scheduler::RunState::failed)) {
+    if (ranges_.size() >= 1000) ranges_.clear();
+    ranges_[{r.dag_id, r.run_id}] = *out;
+  }
+  return out;
+}
+
+std::optional<RunBooks> Dashboard::final_books(const std::string& dag, const std::string& run) {
+  {
+    std::lock_guard lk(books_mu_);
+    if (auto it = books_.find({dag, run}); it != books_.end()) return it->second;
+  }
+  auto text = with_history([&](history::HistoryStore* h) { return h ? h->run_books(dag, run) : std::nullopt; });
+  return text ? RunBooks::from_json(*text) : std::nullopt;
+}
+
+void Dashboard::reconcile_runs() {
+  std::vector<std::tuple<std::string, std::string, RunRange>> todo;
+  try {
+    with_meta([&](scheduler::MetaStore* m) {
+      if (!m) return 0;
+      for (const auto& r : m->runs("", 10))
+        if (!final_books(r.dag_id, r.run_id))
+          if (auto range = run_range(*m, r)) todo.emplace_back(r.dag_id, r.run_id, std::move(*range));
+      return 0;
+    });
+    auto committed = own_committed();
+    for (auto& [dag, run, range] : todo) {
+      auto books = open_books(range, committed);
+      if (books.consumed < books.in_range) continue;
+      count_books(books, range,
+                  {.cfg = cfg_,
+                   .schema = schema_,
+                   .log = *log_,
+                   .topic = opt_.topic,
+                   .dead_letter_topic = opt_.dead_letter_topic,
+                   .max_value_bytes = opt_.query.max_value_bytes});
+      if (!books.final) continue;
+      {
+        std::lock_guard lk(books_mu_);
+        books_[{dag, run}] = books;
+      }
+      if (mode_ != Mode::status) {
+        JsonWriter w;
+        books.to_json(w);
+        with_history([&](history::HistoryStore* h) {
+          if (h) h->put_run_books(dag, run, w.take(), wall_ms());
+          return 0;
+        });
+      }
+    }
+  } catch (const std::exception& e) {
+    std::lock_guard lk(books_mu_);
+    if (books_error_ != e.what()) spdlog::warn("counting the scheduler runs' books: {}", e.what());
+    books_error_ = e.what();
+  }
 }
 void Dashboard::sample_once() { tracker_->sample(wall_ms()); }
 
@@ -124,6 +235,16 @@ int64_t Dashboard::table_rows_cached() {
 }
 
 std::string Dashboard::overview() {
+  std::lock_guard lk(overview_mu_);
+  auto now = std::chrono::steady_clock::now();
+  if (overview_.empty() || now - overview_at_ >= 500ms || mode_ == Mode::status) {
+    overview_ = compute_overview();
+    overview_at_ = now;
+  }
+  return overview_;
+}
+
+std::string Dashboard::compute_overview() {
   JsonWriter w;
   int64_t now = wall_ms();
   auto sample = tracker_->latest();
@@ -217,19 +338,35 @@ std::string Dashboard::overview() {
   w.key("runs").begin_array();
   with_meta([&](scheduler::MetaStore* m) {
     if (!m) return 0;
+    auto committed = own_committed();
+    auto maybe = [&](const char* k, int64_t v) {
+      w.key(k);
+      if (v >= 0) w.value(v);
+      else w.null();
+    };
     for (const auto& r : m->runs("", 10)) {
-      int64_t produced = -1, written = -1;
+      int64_t produced = -1, stream_written = -1;
       for (const auto& ti : m->tasks(r.dag_id, r.run_id)) {
         if (ti.records_produced >= 0) produced = std::max<int64_t>(produced, 0) + ti.records_produced;
-        if (ti.records_written >= 0) written = std::max<int64_t>(written, 0) + ti.records_written;
+        if (ti.records_written >= 0) stream_written = std::max<int64_t>(stream_written, 0) + ti.records_written;
       }
+      // The run's books: final ones once counted, else how far the query got.
+      std::optional<RunBooks> books = final_books(r.dag_id, r.run_id);
+      if (!books)
+        if (auto range = run_range(*m, r)) books = open_books(*range, committed);
       w.begin_object().field("dag_id", r.dag_id).field("run_id", r.run_id).field("state", scheduler::to_string(r.state));
       w.field("logical_ms", r.logical_ms).field("start_ms", r.start_ms).field("end_ms", r.end_ms);
-      w.key("produced");
-      if (produced >= 0) w.value(produced);
+      maybe("produced", books ? books->produced : produced);
+      maybe("consumed", books ? books->consumed : -1);
+      maybe("written", books ? books->written : -1);
+      maybe("dead_lettered", books ? books->dead_lettered : -1);
+      maybe("missing", books ? books->missing : -1);
+      w.key("reconciled");
+      if (auto ok = books ? books->reconciled() : std::nullopt) w.value(*ok);
       else w.null();
-      w.key("written");
-      if (written >= 0) w.value(written);
+      maybe("stream_task_written", stream_written);
+      w.key("books");
+      if (books) books->to_json(w);
       else w.null();
       w.end_object();
     }

@@ -10,11 +10,15 @@
 //
 // Threading: every member is safe from any thread; each store is behind its own lock.
 #include <chrono>
+#include <condition_variable>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <thread>
+#include <utility>
 #include <vector>
 
 #include "config/config.h"
@@ -28,6 +32,7 @@
 #include "web/dead_letters.h"
 #include "web/lag_tracker.h"
 #include "web/message_reader.h"
+#include "web/reconciler.h"
 #include "web/web_options.h"
 
 namespace sluice::web {
@@ -49,11 +54,17 @@ class Dashboard {
 
   // Samples lag now, on the calling thread, then every web.sample_interval on a thread
   // of its own (call it before the server starts, so no request finds no sample;
-  // `status` takes one sample instead).
+  // `status` takes one sample instead). A second thread counts the scheduler runs'
+  // books every few seconds (reconcile_runs).
   void start_sampling();
   void stop_sampling();
   void sample_once();
+  // Counts the books (reconciler.h) of the newest runs whose records are all consumed
+  // and not counted yet; final books are kept in the history. On the calling thread.
+  void reconcile_runs();
 
+  // The overview, computed at most every 500 ms and shared by every caller meanwhile
+  // (each open page's event stream asks each second).
   std::string overview();
   std::string progress(int64_t since_ms, size_t limit);
   std::string topics(const std::string& only = "");
@@ -90,6 +101,12 @@ class Dashboard {
   auto with_history(F&& fn) -> decltype(fn(std::declval<history::HistoryStore*>()));
   const scheduler::DagSpec& find_dag(const std::string& id) const;
   int64_t table_rows_cached();
+  std::string compute_overview();
+  // The run's produce-task range (from its try's --json summary), if it has one.
+  std::optional<RunRange> run_range(scheduler::MetaStore& m, const scheduler::DagRun& r);
+  // Final books counted earlier (this process or the history's), if any.
+  std::optional<RunBooks> final_books(const std::string& dag, const std::string& run);
+  std::map<int32_t, int64_t> own_committed();
 
   const config::Config cfg_;
   const Mode mode_;
@@ -110,6 +127,19 @@ class Dashboard {
   std::mutex history_mu_;
   std::optional<history::HistoryStore> history_;
   std::mutex redrive_mu_;  // one redrive at a time
+
+  std::mutex books_mu_;
+  std::map<std::pair<std::string, std::string>, RunBooks> books_;  // final, by (dag, run)
+  std::string books_error_;                                        // the last one logged
+  std::mutex books_thread_mu_;
+  std::condition_variable books_cv_;
+  bool books_stopping_ = false;
+  std::thread books_thread_;
+
+  std::mutex overview_mu_;
+  std::string overview_;
+  std::chrono::steady_clock::time_point overview_at_{};
+  std::map<std::pair<std::string, std::string>, RunRange> ranges_;  // by (dag, run); under meta_mu_
 
   std::mutex rows_mu_;
   int64_t rows_ = -1;

@@ -388,7 +388,9 @@ async function phaseOpen(scratch) {
     check(runId, 'no run was triggered');
     const row = P.page.locator(`${tid('run-row')}[data-run-id="${runId}"]`);
     await row.waitFor({ timeout: 20_000 });
-    // Whether it adds up is the server's to say; the page must show it either way.
+    // The server counts the run's books once the query has read all of its records: each
+    // record is in the table or the dead-letter topic.
+    await until(async () => (await row.getAttribute('data-reconciled')) === 'true', 60_000, 'the run is not reconciled');
     console.log(`   run ${runId}: reconciled=${await row.getAttribute('data-reconciled')}, ${(await row.textContent()).replace(/\s+/g, ' ').trim()}`);
     P.w.assertClean('pipeline page');
   });

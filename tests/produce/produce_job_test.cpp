@@ -175,6 +175,26 @@ TEST_F(ProduceJobTest, RateLimitHoldsRecordsBack) {
   EXPECT_GE(secs, 0.25);
 }
 
+TEST_F(ProduceJobTest, TheLimitAndTheRateCountRecordsTheMappingRefusedToo) {
+  // Every response holds one good record and one the mapping refuses: a source whose
+  // records fail must still be held to --records and --rate (not flood the DLQ).
+  auto mapping = seed_mapping();
+  std::vector<std::string> bodies(100, fixture("errors/missing_street.json"));
+  ScriptedSource src(bodies);
+  auto producer = log_->producer();
+  ProduceOptions o;
+  o.duration = std::chrono::milliseconds(0);
+  o.max_records = 40;
+  o.rate = 100;  // 40 records at 100/s: at least ~0.39 s
+  ProduceJob job(src, mapping, *producer, *producer, o);
+  auto t0 = std::chrono::steady_clock::now();
+  auto stats = job.run();
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  EXPECT_EQ(stats.sent + stats.map_failures, 40u);
+  EXPECT_EQ(stats.map_failures, 20u);
+  EXPECT_GE(secs, 0.35);
+}
+
 TEST_F(ProduceJobTest, StopFinishesPromptlyAndFlushes) {
   auto mapping = seed_mapping();
   std::vector<std::string> bodies(2000, fixture("users_v1.4.json"));

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <sqlite3.h>
+
 #include <fstream>
 
 #include "common/clock.h"
@@ -20,6 +22,7 @@
 #include "web/dead_letters.h"
 #include "web/lag_tracker.h"
 #include "web/message_reader.h"
+#include "web/reconciler.h"
 #include "web/server.h"
 #include "web/web_options.h"
 
@@ -295,6 +298,104 @@ TEST(Redrive, SendsLettersBackOnceWithTheHeader) {
   EXPECT_EQ(third.integer("/already"), 6);
   testing::JsonOut forced(dash.redrive_letters({.kind = "invalid_json", .again = true}));
   EXPECT_GE(forced.integer("/redriven"), 1);
+}
+
+TEST(RunBooks, EachRecordOfARunsOffsetsIsInTheTableOrTheDlqOrMissing) {
+  ScratchDir dir;
+  auto cfg = load(dir, {{"produce.records", "1000", "test"}, {"stream.trigger", "available-now", "test"}});
+  produce::ProduceStats ps;
+  {
+    pipeline::Pipeline p(cfg, pipeline::Role::produce, pipeline::PipelineOptions::from_config(cfg, true));
+    ps = p.produce();
+  }
+  ASSERT_EQ(ps.produced, 1000u);
+  ASSERT_EQ(ps.topic_offsets.size(), 3u) << "the run's offsets, per partition";
+  RunRange range;
+  for (const auto& [partition, o] : ps.topic_offsets) range.offsets[partition] = o;
+  range.produced = 1000;
+  ASSERT_EQ(range.records(), 1000);
+  {  // another producer writes two bad records into the run's partition 0 range
+    auto l = log::open_log(log::log_settings(cfg));
+    auto p = l->producer();
+    for (std::string v : {"{not json", "[1]"}) p->send({.topic = "user_created", .value = v, .partition = 0});
+    p->flush(10s);
+    range.offsets[0].second += 2;
+  }
+  auto l = log::open_log(log::log_settings(cfg));
+  CountInputs in{.cfg = cfg, .schema = table::Schema::from_config(cfg.str("schema.table"), cfg.section("schema.columns")),
+                 .log = *l, .topic = "user_created", .dead_letter_topic = "user_created.dlq"};
+
+  // Nothing consumed yet: the books say how far the query got, and are not counted.
+  auto books = open_books(range, {});
+  EXPECT_EQ(books.consumed, 0);
+  count_books(books, range, in);
+  EXPECT_FALSE(books.final);
+  EXPECT_FALSE(books.reconciled().has_value());
+  EXPECT_NE(books.note.find("not consumed yet"), std::string::npos) << books.note;
+
+  {
+    pipeline::Pipeline stream(cfg, pipeline::Role::stream, pipeline::PipelineOptions::from_config(cfg));
+    auto s = stream.stream();
+    ASSERT_EQ(s.written_rows, 1000u);
+    ASSERT_EQ(s.dead_lettered, 2u);
+  }
+  auto committed = log::committed_of(l->admin()->group_offsets("user_created"), "user_data");
+  books = open_books(range, committed);
+  EXPECT_EQ(books.consumed, 1002);
+  count_books(books, range, in);
+  ASSERT_TRUE(books.final) << books.note;
+  EXPECT_EQ(books.written, 1000);
+  EXPECT_EQ(books.dead_lettered, 2);
+  EXPECT_EQ(books.missing, 0);
+  EXPECT_EQ(books.others(), 2);
+  EXPECT_EQ(books.reconciled(), true);
+
+  // Three rows lost from the table: counted as missing, and the books do not balance.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((dir.path() / "user_data.db").c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "DELETE FROM users WHERE rowid IN (SELECT rowid FROM users LIMIT 3)", nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  books = open_books(range, committed);
+  count_books(books, range, in);
+  ASSERT_TRUE(books.final);
+  EXPECT_EQ(books.written, 997);
+  EXPECT_EQ(books.missing, 3);
+  EXPECT_EQ(books.reconciled(), false);
+  EXPECT_NE(books.note.find("3 records are neither in the table nor in user_created.dlq"), std::string::npos) << books.note;
+
+  // Kept as JSON in the history.
+  JsonWriter w;
+  books.to_json(w);
+  auto back = RunBooks::from_json(w.take());
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->missing, 3);
+  EXPECT_EQ(back->written, 997);
+  EXPECT_EQ(back->reconciled(), false);
+}
+
+TEST(HistoryStore, KeepsTheRunsBooksAcrossReopens) {
+  ScratchDir dir;
+  auto path = (dir.path() / "history.db").string();
+  {
+    auto h = history::HistoryStore::open(path);
+    h.put_run_books("user_automation", "manual__1", R"({"written":5})", 1);
+    h.put_run_books("user_automation", "manual__1", R"({"written":6})", 2);
+  }
+  auto h = history::HistoryStore::open(path, true);
+  EXPECT_EQ(h.run_books("user_automation", "manual__1").value_or(""), R"({"written":6})");
+  EXPECT_FALSE(h.run_books("user_automation", "manual__2"));
+}
+
+TEST(RunBooks, TheProduceSummaryNamesTheRunsOffsets) {
+  auto r = parse_produce_summary(R"({"topic":"user_created","produced":7,"dead_lettered":1,"offsets":{"0":[10,14],"2":[5,8]}})");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->produced, 7);
+  EXPECT_EQ(r->dead_lettered_at_source, 1);
+  EXPECT_EQ(r->records(), 7);
+  EXPECT_EQ(r->offsets.at(2), (std::pair<int64_t, int64_t>{5, 8}));
+  EXPECT_FALSE(parse_produce_summary(R"({"produced":7})")) << "an older summary without offsets";
+  EXPECT_FALSE(parse_produce_summary("not json"));
 }
 
 struct Served {

@@ -169,7 +169,12 @@ export function mount(root) {
         h('td', { class: 'num' }, fmt.int(r.consumed)),
         h('td', { class: 'num' }, fmt.int(r.written)),
         h('td', { class: 'num' }, fmt.int(r.dead_lettered)),
-        h('td', {}, { true: '✓ reconciled', false: '✗ does not add up', unknown: '– not known yet' }[verdict]),
+        h(
+          'td',
+          { title: (r.books && r.books.note) || '' },
+          { true: '✓ reconciled', false: `✗ ${fmt.int(r.missing)} missing`, unknown: '– not counted yet' }[verdict],
+          r.books && r.books.note ? h('div', { class: 'reason' }, r.books.note) : null,
+        ),
       );
     });
     fill(

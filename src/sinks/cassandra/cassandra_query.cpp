@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <memory>
 
 #include "common/error.h"
 #include "cql/value_codec.h"
@@ -51,28 +52,56 @@ std::string json_cell(const cql::Bytes& cell, const cql::DataType& t) {
   }
 }
 
-}  // namespace
-
-QueryResult cassandra_query(const config::Config& cfg, const std::string& cql, bool json,
-                            std::vector<cql::BindValue> values) {
-  CassandraUri uri;
+CassandraUri sink_uri(const config::Config& cfg) {
   try {
-    uri = parse_cassandra_uri(cfg.str("sink"));
+    return parse_cassandra_uri(cfg.str("sink"));
   } catch (const UsageError& e) {
     throw UsageError(cfg.origin("sink") + ": " + e.what());
   }
-  cql::Session session(cassandra_session_options(cfg, uri, true));
+}
+
+// A session in the sink's keyspace, connected; errors as cassandra_query documents.
+std::unique_ptr<cql::Session> connect(const config::Config& cfg, const CassandraUri& uri) {
+  auto session = std::make_unique<cql::Session>(cassandra_session_options(cfg, uri, true));
   try {
-    session.connect();
+    session->connect();
   } catch (const cql::CqlError& e) {
     if (e.error().is(cql::ErrorCode::invalid))  // USE of a keyspace that does not exist
       throw UsageError(fmt::format("no keyspace {} in {} yet (run `sluice stream` or `sluice run` first): {}",
                                    uri.keyspace, uri.redacted(), e.error().server->message));
     throw FatalError(fmt::format("Cassandra {}: {}", uri.redacted(), e.what()));
   }
+  return session;
+}
+
+[[noreturn]] void rethrow_query_error(const cql::CqlError& e, const CassandraUri& uri) {
+  const auto& err = e.error();
+  if (err.is(cql::ErrorCode::syntax_error) || err.is(cql::ErrorCode::invalid) || err.is(cql::ErrorCode::unauthorized) ||
+      err.is(cql::ErrorCode::already_exists) || err.is(cql::ErrorCode::config_error))
+    throw UsageError("query: " + cql::describe(*err.server));
+  throw FatalError(fmt::format("Cassandra {}: {}", uri.redacted(), e.what()));
+}
+
+// The key's text as a value bound to the key column (uuid or text).
+cql::BindValue key_value(const table::Column& col, const std::string& key) {
+  if (col.type == table::ColumnType::uuid) {
+    auto id = parse_uuid(key);
+    if (!id) throw UsageError("\"" + key + "\" is not a UUID (the key " + col.name + " is one)");
+    return cql::BindValue::of(std::string(reinterpret_cast<const char*>(id->data()), id->size()));
+  }
+  if (col.type == table::ColumnType::text) return cql::BindValue::of(key);
+  throw UsageError(std::string("lookup by a key of type ") + table::type_name(col.type) + " is not supported on Cassandra");
+}
+
+}  // namespace
+
+QueryResult cassandra_query(const config::Config& cfg, const std::string& cql, bool json,
+                            std::vector<cql::BindValue> values) {
+  auto uri = sink_uri(cfg);
+  auto session = connect(cfg, uri);
   QueryResult r;
   try {
-    session.for_each_page(cql, std::move(values), kPageSize, [&](const cql::RowsResult& page) {
+    session->for_each_page(cql, std::move(values), kPageSize, [&](const cql::RowsResult& page) {
       const auto& cols = page.metadata.columns;
       if (r.columns.empty()) {
         for (const auto& c : cols) {
@@ -92,28 +121,46 @@ QueryResult cassandra_query(const config::Config& cfg, const std::string& cql, b
       }
     });
   } catch (const cql::CqlError& e) {
-    const auto& err = e.error();
-    if (err.is(cql::ErrorCode::syntax_error) || err.is(cql::ErrorCode::invalid) || err.is(cql::ErrorCode::unauthorized) ||
-        err.is(cql::ErrorCode::already_exists) || err.is(cql::ErrorCode::config_error))
-      throw UsageError("query: " + cql::describe(*err.server));
-    throw FatalError(fmt::format("Cassandra {}: {}", uri.redacted(), e.what()));
+    rethrow_query_error(e, uri);
   }
   return r;
 }
 
 QueryResult cassandra_lookup(const config::Config& cfg, const table::Schema& schema, const std::string& key) {
   const auto& col = schema.columns().at(static_cast<size_t>(schema.primary_key()));
-  cql::BindValue v;
-  if (col.type == table::ColumnType::uuid) {
-    auto id = parse_uuid(key);
-    if (!id) throw UsageError("\"" + key + "\" is not a UUID (the key " + col.name + " is one)");
-    v = cql::BindValue::of(std::string(reinterpret_cast<const char*>(id->data()), id->size()));
-  } else if (col.type == table::ColumnType::text) {
-    v = cql::BindValue::of(key);
-  } else {
-    throw UsageError(std::string("lookup by a key of type ") + table::type_name(col.type) + " is not supported on Cassandra");
-  }
+  auto v = key_value(col, key);
   return cassandra_query(cfg, "SELECT * FROM \"" + schema.table() + "\" WHERE \"" + col.name + "\" = ?", true, {std::move(v)});
+}
+
+std::unordered_set<std::string> cassandra_present_keys(const config::Config& cfg, const table::Schema& schema,
+                                                       const std::vector<std::string>& keys) {
+  constexpr size_t kChunk = 100;  // IN (?, ...) on the partition key: one coordinator fan-out per chunk
+  std::unordered_set<std::string> out;
+  if (keys.empty()) return out;
+  const auto& col = schema.columns().at(static_cast<size_t>(schema.primary_key()));
+  auto uri = sink_uri(cfg);
+  auto session = connect(cfg, uri);
+  try {
+    for (size_t i = 0; i < keys.size(); i += kChunk) {
+      size_t n = std::min(kChunk, keys.size() - i);
+      std::vector<cql::BindValue> values;
+      std::string marks;
+      for (size_t k = 0; k < n; ++k) {
+        values.push_back(key_value(col, keys[i + k]));
+        marks += k ? ",?" : "?";
+      }
+      session->for_each_page("SELECT \"" + col.name + "\" FROM \"" + schema.table() + "\" WHERE \"" + col.name +
+                                 "\" IN (" + marks + ")",
+                             std::move(values), kPageSize, [&](const cql::RowsResult& page) {
+                               for (int32_t row = 0; row < page.row_count; ++row)
+                                 if (const auto& cell = page.cell(row, 0))
+                                   out.insert(cql::format_cell(cell, page.metadata.columns[0].type));
+                             });
+    }
+  } catch (const cql::CqlError& e) {
+    rethrow_query_error(e, uri);
+  }
+  return out;
 }
 
 }  // namespace sluice::sinks

@@ -6,6 +6,7 @@
 // booleans as JSON literals (doubles with every digit needed to read them back
 // exactly), everything else as cqlsh prints it.
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "config/config.h"
@@ -25,5 +26,10 @@ QueryResult cassandra_query(const config::Config& cfg, const std::string& cql, b
 // The row whose primary key is `key` (text of a uuid or text key; bound, never spliced).
 // Throws UsageError for a key of another type.
 QueryResult cassandra_lookup(const config::Config& cfg, const table::Schema& schema, const std::string& key);
+
+// Those of `keys` (texts of uuid or text keys) that have a row: one session, IN queries
+// of 100 bound values. The texts come back as cqlsh prints them (UUIDs canonical).
+std::unordered_set<std::string> cassandra_present_keys(const config::Config& cfg, const table::Schema& schema,
+                                                       const std::vector<std::string>& keys);
 
 }  // namespace sluice::sinks

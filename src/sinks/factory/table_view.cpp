@@ -49,4 +49,27 @@ QueryResult lookup_row(const config::Config& cfg, const table::Schema& schema, c
                       {key});
 }
 
+std::unordered_set<std::string> present_keys(const config::Config& cfg, const table::Schema& schema,
+                                             const std::vector<std::string>& keys) {
+  if (is_cassandra(cfg)) return cassandra_present_keys(cfg, schema, keys);
+  constexpr size_t kChunk = 500;  // bound values per statement (SQLite allows 32766)
+  const auto& col = key_column(schema);
+  bool uuid = col.type == table::ColumnType::uuid;
+  std::unordered_set<std::string> out;
+  auto path = sqlite_path(cfg);
+  for (size_t i = 0; i < keys.size(); i += kChunk) {
+    std::vector<std::string> chunk(keys.begin() + static_cast<std::ptrdiff_t>(i),
+                                   keys.begin() + static_cast<std::ptrdiff_t>(std::min(keys.size(), i + kChunk)));
+    std::string marks;
+    for (size_t k = 1; k <= chunk.size(); ++k)
+      marks += (k > 1 ? "," : "") + (uuid ? "uuid(?" + std::to_string(k) + ")" : "?" + std::to_string(k));
+    auto r = sqlite_query(path, "SELECT " + quoted(col.name) + " FROM " + quoted(schema.table()) + " WHERE " +
+                                    quoted(col.name) + " IN (" + marks + ")",
+                          chunk);
+    for (auto& row : r.rows)
+      if (!row.empty() && row[0]) out.insert(std::move(*row[0]));
+  }
+  return out;
+}
+
 }  // namespace sluice::sinks

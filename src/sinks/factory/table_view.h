@@ -4,6 +4,8 @@
 // statement's text).
 #include <cstdint>
 #include <string>
+#include <unordered_set>
+#include <vector>
 
 #include "config/config.h"
 #include "sinks/table_reader.h"
@@ -16,5 +18,9 @@ int64_t count_rows(const config::Config& cfg, const table::Schema& schema);
 QueryResult latest_rows(const config::Config& cfg, const table::Schema& schema, int limit);
 // 0 or 1 row. Throws UsageError for a key that is not a value of the key's type.
 QueryResult lookup_row(const config::Config& cfg, const table::Schema& schema, const std::string& key);
+// Those of `keys` (primary key values as text; UUIDs canonical) that have a row, checked
+// in chunks of bound values (SQLite 500 a statement, Cassandra 100 on one session).
+std::unordered_set<std::string> present_keys(const config::Config& cfg, const table::Schema& schema,
+                                             const std::vector<std::string>& keys);
 
 }  // namespace sluice::sinks
