@@ -4,12 +4,13 @@
 Usage: check_metrics.py FILE [--require FAMILY ...]
 
 Parses FILE with prometheus_client's text parser and checks the conventions sluice's
-metrics promise: every family starts with sluice_; counters' samples end in _total;
-labels come from a closed set (never ids); histograms have cumulative _bucket samples up
+metrics promise: every family starts with sluice_; counters' samples and TYPE lines end in _total;
+names use base units (no _ms, _milliseconds, _kb, _mb); labels come from a closed set (never ids); histograms have cumulative _bucket samples up
 to le="+Inf", a _sum and a _count equal to the +Inf bucket. Prints "ok: ..." or each
 problem, exit 1.
 """
 import math
+import re
 import sys
 
 from prometheus_client.parser import text_string_to_metric_families
@@ -35,6 +36,13 @@ def main(argv):
     except Exception as e:  # the parser's own error is the finding
         print(f"the exposition does not parse: {e}")
         return 1
+    # The raw TYPE lines: the parser strips _total from counter family names.
+    for m in re.finditer(r"^# TYPE (\S+) (\S+)$", text, re.M):
+        name, kind = m.group(1), m.group(2)
+        if kind == "counter" and not name.endswith("_total"):
+            problems.append(f"{name}: a counter's TYPE line must name it with _total")
+        if re.search(r"_(ms|milliseconds|kb|mb|kilobytes|megabytes|minutes|hours)(_total|_bucket)?$", name):
+            problems.append(f"{name}: not in base units (seconds, bytes)")
     samples = 0
     names = set()
     for fam in families:
@@ -58,6 +66,9 @@ def main(argv):
                     sums[key] = s.value
                 elif s.name.endswith("_count"):
                     counts[key] = s.value
+        for key in set(sums) | set(counts):
+            if key not in buckets:
+                problems.append(f"{fam.name}{dict(key)}: a histogram with no _bucket samples")
         for key, bs in buckets.items():
             bs.sort()
             if not bs or not math.isinf(bs[-1][0]):
