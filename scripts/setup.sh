@@ -5,7 +5,7 @@
 set -euo pipefail
 
 packages=(
-  cmake ninja-build g++ pkg-config git time
+  cmake ninja-build g++ pkg-config git time procps   # procps: pgrep, for scripts/test.sh
   libsimdjson-dev librdkafka-dev libcpp-httplib-dev libspdlog-dev libfmt-dev
   libcli11-dev libyaml-cpp-dev libcurl4-openssl-dev libsqlite3-dev libssl-dev
   zlib1g-dev liblz4-dev libgtest-dev libgmock-dev libbenchmark-dev

@@ -15,7 +15,8 @@ cd "$(dirname "$0")/.."
 server_refuse_old_names
 bash scripts/build.sh
 
-step() { printf '\n==== %s ====\n' "$*"; }
+started=$SECONDS
+step() { printf '\n==== %s (at %d s) ====\n' "$*" $((SECONDS - started)); }
 
 # with_server kafka|cassandra COMMAND...: starts the server (scripts/NAME.sh start), runs
 # COMMAND, stops the server and returns COMMAND's status. An EXIT trap stops the server
@@ -23,13 +24,19 @@ step() { printf '\n==== %s ====\n' "$*"; }
 with_server() {
   local server=$1 rc=0
   shift
-  trap "bash scripts/$server.sh stop >/dev/null 2>&1 || true" EXIT
+  trap "bash scripts/$server.sh stop >/dev/null 2>&1 || true; on_exit" EXIT
   bash "scripts/$server.sh" start || return
   "$@" || rc=$?
   bash "scripts/$server.sh" stop
-  trap - EXIT
+  trap on_exit EXIT
   return "$rc"
 }
+
+# On any exit: the background builds (below) stop with the script.
+builder=
+kill_tree() { local c; for c in $(pgrep -P "$1" 2>/dev/null); do kill_tree "$c"; done; kill "$1" 2>/dev/null || true; }
+on_exit() { if [ -n "$builder" ]; then kill_tree "$builder"; fi; }
+trap on_exit EXIT
 
 # run_ctest DIR CTEST_ARG...: ctest in the build tree DIR; a label that selects nothing fails.
 run_ctest() { ctest --test-dir "$1" --output-on-failure --no-tests=error "${@:2}"; }
@@ -43,6 +50,34 @@ export WEB_TEST_PYTHON
 
 step "unit and integration tests (RelWithDebInfo), the dashboard in Chromium"
 run_ctest build -j "$jobs" --timeout 600
+
+# The sanitizer and fuzz trees build in the background, at the lowest CPU priority, while
+# the next phases mostly wait on servers (Airflow's install, the broker's and the node's
+# start-ups, the suites' outages): a phase that needs the CPU takes it first. Each build
+# leaves its log and exit status in build-logs/; a phase that needs a tree waits for it.
+logs=build-logs
+rm -rf "$logs" && mkdir -p "$logs"
+background_build() {  # NAME PRESET TARGET...
+  local name=$1 preset=$2 rc=0
+  shift 2
+  { cmake_configure "$preset" && nice -n 19 ninja -C "build-$name" -j "$jobs" "$@"; } >"$logs/$name.log" 2>&1 || rc=$?
+  echo "$rc" >"$logs/$name.rc"
+}
+wait_build() {  # NAME: waits for the tree's build; prints its log and fails if it failed
+  local name=$1
+  while [ ! -f "$logs/$name.rc" ]; do sleep 2; done
+  if [ "$(cat "$logs/$name.rc")" != 0 ]; then
+    tail -n 60 "$logs/$name.log"
+    echo "the $name build failed (whole log: $logs/$name.log)" >&2
+    return 1
+  fi
+}
+if [ "${TEST_SH_SKIP_SANITIZERS:-0}" != 1 ]; then
+  ( background_build asan asan; background_build tsan tsan tests_tsan sluice; background_build fuzz fuzz ) &
+else
+  ( background_build fuzz fuzz ) &
+fi
+builder=$!
 
 # For users who keep Airflow: the DAG file runs sluice's tasks under `airflow dags test`
 # (Apache Airflow 2.6.0, the seed's, from PyPI into build/airflow-venv; SQLite metadata).
@@ -65,8 +100,7 @@ CASSANDRA_TEST_ADDRESS=$cassandra with_server cassandra run_ctest build -j 1 --t
 
 if [ "${TEST_SH_SKIP_SANITIZERS:-0}" != 1 ]; then
   step "tests under ASan + UBSan"
-  cmake_configure asan
-  ninja -C build-asan -j "$jobs"
+  wait_build asan
   ASAN_OPTIONS=detect_leaks=1 run_ctest build-asan -j "$jobs" --timeout 900
 
   # The Kafka producer's own memory handling (records staged in chunks that librdkafka
@@ -82,10 +116,13 @@ if [ "${TEST_SH_SKIP_SANITIZERS:-0}" != 1 ]; then
   # (test_kafka has no tsan label; the producer's test in test_log skips itself).
   # tests_tsan builds every binary labelled tsan.
   step "concurrent parts under TSan (label tsan)"
-  cmake_configure tsan
-  ninja -C build-tsan -j "$jobs" tests_tsan sluice
+  wait_build tsan
   TSAN_OPTIONS=halt_on_error=1 run_ctest build-tsan -j "$jobs" --timeout 900 -L '^tsan$'
 fi
 
 step "fuzz targets (${FUZZ_SECONDS:-20} s each)"
+wait_build fuzz
+wait "$builder"
+builder=
 bash scripts/fuzz.sh "${FUZZ_SECONDS:-20}"
+step "all tests passed"
