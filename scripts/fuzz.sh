@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 . scripts/lib/cmake.sh
 secs=${1:-20}
 cmake_configure fuzz
-ninja -C build-fuzz -j "$jobs"
+ninja -C build-fuzz -j "$jobs" fuzz/all  # the targets and what they link, not the binary
 for target in build-fuzz/fuzz/*_fuzz; do
   name=$(basename "$target")
   corpus=build-fuzz/corpus/$name

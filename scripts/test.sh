@@ -73,9 +73,9 @@ wait_build() {  # NAME: waits for the tree's build; prints its log and fails if 
   fi
 }
 if [ "${TEST_SH_SKIP_SANITIZERS:-0}" != 1 ]; then
-  ( background_build asan asan; background_build tsan tsan tests_tsan sluice; background_build fuzz fuzz ) &
+  ( background_build asan asan; background_build tsan tsan tests_tsan sluice; background_build fuzz fuzz fuzz/all ) &
 else
-  ( background_build fuzz fuzz ) &
+  ( background_build fuzz fuzz fuzz/all ) &
 fi
 builder=$!
 

@@ -167,9 +167,17 @@ void Dashboard::reconcile_runs() {
       return 0;
     });
     auto committed = own_committed();
-    for (auto& [dag, run, range] : todo) {
+    // `sluice status` counts at most two runs a call (a server counts them all, every
+    // few seconds); what it counts it keeps in the history like a server, so the next
+    // call finds them there.
+    int budget = mode_ == Mode::status ? 2 : static_cast<int>(todo.size());
+    for (auto& item : todo) {
+      // Named references, not structured bindings: the lambda below captures them.
+      const std::string& dag = std::get<0>(item);
+      const std::string& run = std::get<1>(item);
+      const RunRange& range = std::get<2>(item);
       auto books = open_books(range, committed);
-      if (books.consumed < books.in_range) continue;
+      if (books.consumed < books.in_range || budget-- <= 0) continue;
       count_books(books, range,
                   {.cfg = cfg_,
                    .schema = schema_,
@@ -182,13 +190,15 @@ void Dashboard::reconcile_runs() {
         std::lock_guard lk(books_mu_);
         books_[{dag, run}] = books;
       }
+      JsonWriter w;
+      books.to_json(w);
       if (mode_ != Mode::status) {
-        JsonWriter w;
-        books.to_json(w);
         with_history([&](history::HistoryStore* h) {
           if (h) h->put_run_books(dag, run, w.take(), wall_ms());
           return 0;
         });
+      } else if (!history_path_.empty()) {  // its own store is read-only
+        history::HistoryStore::open(history_path_).put_run_books(dag, run, w.take(), wall_ms());
       }
     }
   } catch (const std::exception& e) {

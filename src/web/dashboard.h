@@ -60,7 +60,8 @@ class Dashboard {
   void stop_sampling();
   void sample_once();
   // Counts the books (reconciler.h) of the newest runs whose records are all consumed
-  // and not counted yet; final books are kept in the history. On the calling thread.
+  // and not counted yet (`status`: two of them at most); final books are kept in the
+  // history. On the calling thread.
   void reconcile_runs();
 
   // The overview, computed at most every 500 ms and shared by every caller meanwhile

@@ -111,6 +111,43 @@ TEST_F(WebCliTest, TheOverviewEqualsStatusAndTheTableCountEqualsQuery) {
   EXPECT_EQ(check.code, 0) << check.out << check.err;
 }
 
+TEST_F(WebCliTest, StatusCountsAScheduledRunsBooksOnceTheQueryReadItsRecords) {
+  auto r = run("dags trigger user_automation --wait --set dags.user_automation.tasks.stream_data.for=1s "
+               "--set dags.user_automation.tasks.stream_data.retries=0 --set produce.rate=2000");
+  ASSERT_EQ(r.code, 0) << r.out;
+  // Nothing streamed yet: the run's records are not consumed, its books not counted.
+  auto st = run("status --json");
+  ASSERT_EQ(st.code, 0) << st.out;
+  JsonOut before(st.out);
+  int64_t produced = before.integer("/runs/0/produced");
+  EXPECT_GT(produced, 500);
+  EXPECT_EQ(before.integer("/runs/0/books/in_range"), produced);
+  EXPECT_EQ(before.integer("/runs/0/consumed"), 0);
+  EXPECT_FALSE(before.boolean("/runs/0/books/final"));
+  EXPECT_NE(before.str("/runs/0/books/note").find("not consumed yet"), std::string::npos) << st.out;
+
+  auto s = run("stream --trigger available-now");
+  ASSERT_EQ(s.code, 0) << s.out;
+  st = run("status --json");
+  ASSERT_EQ(st.code, 0) << st.out;
+  JsonOut after(st.out);
+  EXPECT_EQ(after.integer("/runs/0/consumed"), produced);
+  EXPECT_EQ(after.integer("/runs/0/written"), produced);
+  EXPECT_EQ(after.integer("/runs/0/dead_lettered"), 0);
+  EXPECT_EQ(after.integer("/runs/0/missing"), 0);
+  EXPECT_TRUE(after.boolean("/runs/0/reconciled")) << st.out;
+
+  // Kept in the history: the dashboard shows the same books without counting again.
+  start_ui();
+  auto res = client().Get("/api/overview");
+  ASSERT_TRUE(res && res->status == 200);
+  JsonOut api(res->body);
+  EXPECT_TRUE(api.boolean("/runs/0/reconciled")) << res->body;
+  EXPECT_EQ(api.integer("/runs/0/written"), produced);
+  auto text = run("status");
+  EXPECT_NE(text.out.find("reconciled"), std::string::npos) << text.out;
+}
+
 TEST_F(WebCliTest, DlqListAndRedriveFromTheCommandLine) {
   // A mapping that names a field the API never has: every user is dead-lettered by the
   // produce task (stage map, kind missing_field).
