@@ -84,6 +84,7 @@ int main(int argc, char** argv) {
   add_produce_command(app, ctx);
   add_stream_command(app, ctx);
   add_query_command(app, ctx);
+  add_verify_command(app, ctx);
   add_topics_command(app, ctx);
   add_config_command(app, ctx);
   add_dags_command(app, ctx);

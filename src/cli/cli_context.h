@@ -37,6 +37,7 @@ void add_config_command(CLI::App& app, CliContext& ctx);
 void add_dags_command(CLI::App& app, CliContext& ctx);  // up, scheduler, dags, tasks
 void add_stream_command(CLI::App& app, CliContext& ctx);  // stream and run
 void add_query_command(CLI::App& app, CliContext& ctx);
+void add_verify_command(CLI::App& app, CliContext& ctx);
 void add_supervise_command(CLI::App& app, CliContext& ctx);
 void add_web_command(CLI::App& app, CliContext& ctx);  // ui, status, dlq  // __supervise (hidden): the scheduler's task supervisor
 

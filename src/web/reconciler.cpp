@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/uuid.h"
+#include "log/read_ranges.h"
 #include "sinks/factory/table_view.h"
 #include "stream/row_parser.h"
 #include "web/dead_letters.h"
@@ -15,33 +16,8 @@
 namespace sluice::web {
 namespace {
 
-using Clock = std::chrono::steady_clock;
-constexpr auto kReadDeadline = std::chrono::minutes(2);  // per range, and for the DLQ
+constexpr log::ReadLimits kReadLimits{.deadline = std::chrono::minutes(2), .stall = std::chrono::minutes(2)};  // per range, and the DLQ
 constexpr size_t kKeyChunk = 5000;                       // keys looked up together
-
-// Reads [first, end) of each partition in `ranges` (no group: commits nothing) and hands
-// each message to `fn`. False if the deadline passed first.
-template <typename Fn>
-bool read_ranges(log::Log& log, const std::string& topic, std::map<int32_t, std::pair<int64_t, int64_t>> ranges,
-                 Fn&& fn) {
-  std::erase_if(ranges, [](const auto& r) { return r.second.first >= r.second.second; });
-  if (ranges.empty()) return true;
-  auto c = log.consumer({});
-  std::vector<log::TopicPartitionOffset> assign;
-  for (const auto& [p, r] : ranges) assign.push_back({topic, p, r.first});
-  c->assign(assign);
-  auto deadline = Clock::now() + kReadDeadline;
-  while (!ranges.empty()) {
-    if (Clock::now() >= deadline) return false;
-    for (auto& m : c->poll(2000, std::chrono::milliseconds(100))) {
-      auto it = ranges.find(m.partition);
-      if (it == ranges.end() || m.offset < it->second.first) continue;
-      if (m.offset < it->second.second) fn(m);
-      if (m.offset + 1 >= it->second.second) ranges.erase(it);
-    }
-  }
-  return true;
-}
 
 // A row's primary key as the table readers print it (UUIDs canonical), or nullopt for a
 // type they do not look up.
@@ -172,13 +148,13 @@ void count_books(RunBooks& b, const RunRange& range, const CountInputs& in) {
       b.note = fmt::format("{} dead letters: more than the {} counted here", letters, kMaxLetters);
       return;
     }
-    bool read = read_ranges(in.log, in.dead_letter_topic, all, [&](log::Message& m) {
+    bool read = log::read_ranges(in.log, in.dead_letter_topic, all, [&](log::Message& m) {
       auto v = view_of(std::move(m));
       if (!v.origin_tp || v.origin_tp->topic != in.topic) return;
       auto it = range.offsets.find(v.origin_tp->partition);
       if (it != range.offsets.end() && v.origin_offset >= it->second.first && v.origin_offset < it->second.second)
         lettered.insert({v.origin_tp->partition, v.origin_offset});
-    });
+    }, kReadLimits);
     if (!read) {
       b.note = "the dead-letter topic could not be read in time";
       return;
@@ -205,7 +181,7 @@ void count_books(RunBooks& b, const RunRange& range, const CountInputs& in) {
     arena.reset();
   };
   bool unkeyed = false;
-  bool read = read_ranges(in.log, in.topic, range.offsets, [&](log::Message& m) {
+  bool read = log::read_ranges(in.log, in.topic, range.offsets, [&](log::Message& m) {
     std::optional<std::string> key;
     if (parser.parse(m.value, row, arena).ok() && pk < row.values.size()) {
       key = key_text(row.values[pk]);
@@ -220,7 +196,7 @@ void count_books(RunBooks& b, const RunRange& range, const CountInputs& in) {
     } else {
       ++missing;
     }
-  });
+  }, kReadLimits);
   if (!read) {
     b.note = "the run's records could not be read in time";
     return;

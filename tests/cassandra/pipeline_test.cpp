@@ -57,6 +57,14 @@ TEST(Pipeline, RunWritesEveryRecordAndThePythonDriverReadsThemBack) {
   EXPECT_EQ(table.code, 0) << table.err;
   EXPECT_NE(table.out.find("(3 rows)"), std::string::npos) << table.out;
 
+  // `sluice verify` reads the table from the node: every row matches its record.
+  auto v = d.shell(sluice_cmd(d, sink, "verify --json"));
+  EXPECT_EQ(v.code, 0) << v.out << v.err;
+  JsonOut vj(v.out);
+  EXPECT_EQ(vj.integer("/matching"), 2000) << v.out;
+  EXPECT_EQ(vj.integer("/table_rows"), 2000) << v.out;
+  EXPECT_EQ(vj.integer("/extra"), 0) << v.out;
+
   // The runs' books look keys up in chunks of bound values (IN of 100 on one session):
   // 250 ids of the topic are all there, two fresh UUIDs are not.
   auto cfg = config::Config::parse(slurp(repo_config()), "test", {{"sink", sink, "--sink"}});

@@ -140,6 +140,12 @@ TEST_F(KafkaTest, RunEndToEndOnTheBroker) {
   EXPECT_EQ(summary.integer("/written"), 5000) << r.out;
   EXPECT_EQ(summary.integer("/final_lag"), 0) << r.out;
   expect_table_equals_topic();
+  // `sluice verify` reads the topic from the broker: the same verdict.
+  auto v = sh(sluice("verify --json"));
+  EXPECT_EQ(v.code, 0) << v.out << v.err;
+  JsonOut vj(v.out);
+  EXPECT_EQ(vj.integer("/records"), 5000) << v.out;
+  EXPECT_EQ(vj.integer("/matching"), 5000) << v.out;
   auto d = sh(sluice("topics describe " + topic_ + " --json"));
   ASSERT_EQ(d.code, 0) << d.err;
   EXPECT_NE(d.out.find("\"user_data\""), std::string::npos) << d.out;  // the group and its lag

@@ -132,6 +132,41 @@ QueryResult cassandra_lookup(const config::Config& cfg, const table::Schema& sch
   return cassandra_query(cfg, "SELECT * FROM \"" + schema.table() + "\" WHERE \"" + col.name + "\" = ?", true, {std::move(v)});
 }
 
+void cassandra_scan(const config::Config& cfg, const table::Schema& schema, const std::function<void(table::Fields&)>& fn) {
+  auto uri = sink_uri(cfg);
+  auto session = connect(cfg, uri);
+  std::string cql = "SELECT ";
+  for (size_t i = 0; i < schema.columns().size(); ++i) cql += (i ? ",\"" : "\"") + schema.columns()[i].name + "\"";
+  cql += " FROM \"" + schema.table() + "\"";
+  table::Fields row(schema.columns().size());
+  try {
+    session->for_each_page(cql, {}, kPageSize, [&](const cql::RowsResult& page) {
+      const auto& cols = page.metadata.columns;
+      for (int32_t r = 0; r < page.row_count; ++r) {
+        for (size_t i = 0; i < row.size() && i < cols.size(); ++i) {
+          cql::Value v = cql::decode_cell(page.cell(r, static_cast<int32_t>(i)), cols[i].type);
+          if (v.kind == cql::ValueKind::null) {
+            row[i].reset();
+            continue;
+          }
+          switch (schema.columns()[i].type) {
+            case table::ColumnType::int32:
+            case table::ColumnType::bigint:
+            case table::ColumnType::timestamp: row[i] = std::to_string(v.i); break;
+            case table::ColumnType::float64: row[i] = table::canonical_real(v.f); break;
+            case table::ColumnType::boolean: row[i] = v.i ? "true" : "false"; break;
+            case table::ColumnType::uuid: row[i] = format_uuid(v.uuid); break;
+            case table::ColumnType::text: row[i] = v.bytes; break;
+          }
+        }
+        fn(row);
+      }
+    });
+  } catch (const cql::CqlError& e) {
+    rethrow_query_error(e, uri);
+  }
+}
+
 std::unordered_set<std::string> cassandra_present_keys(const config::Config& cfg, const table::Schema& schema,
                                                        const std::vector<std::string>& keys) {
   constexpr size_t kChunk = 100;  // IN (?, ...) on the partition key: one coordinator fan-out per chunk

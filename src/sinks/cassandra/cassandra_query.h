@@ -5,6 +5,7 @@
 // cqlsh's formatting (format_cell) for the table view; for `--json`, numbers and
 // booleans as JSON literals (doubles with every digit needed to read them back
 // exactly), everything else as cqlsh prints it.
+#include <functional>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -12,6 +13,7 @@
 #include "config/config.h"
 #include "cql/wire_types.h"
 #include "sinks/table_reader.h"
+#include "table/row_text.h"
 #include "table/schema.h"
 
 namespace sluice::sinks {
@@ -29,6 +31,10 @@ QueryResult cassandra_lookup(const config::Config& cfg, const table::Schema& sch
 
 // Those of `keys` (texts of uuid or text keys) that have a row: one session, IN queries
 // of 100 bound values. The texts come back as cqlsh prints them (UUIDs canonical).
+// Every row of the schema's table, columns in schema order as canonical text
+// (table/row_text.h), page by page (bounded memory).
+void cassandra_scan(const config::Config& cfg, const table::Schema& schema, const std::function<void(table::Fields&)>& fn);
+
 std::unordered_set<std::string> cassandra_present_keys(const config::Config& cfg, const table::Schema& schema,
                                                        const std::vector<std::string>& keys);
 

@@ -49,6 +49,11 @@ QueryResult lookup_row(const config::Config& cfg, const table::Schema& schema, c
                       {key});
 }
 
+void scan_rows(const config::Config& cfg, const table::Schema& schema, const std::function<void(table::Fields&)>& fn) {
+  if (is_cassandra(cfg)) cassandra_scan(cfg, schema, fn);
+  else sqlite_scan(sqlite_path(cfg), schema, fn);
+}
+
 std::unordered_set<std::string> present_keys(const config::Config& cfg, const table::Schema& schema,
                                              const std::vector<std::string>& keys) {
   if (is_cassandra(cfg)) return cassandra_present_keys(cfg, schema, keys);

@@ -295,4 +295,55 @@ QueryResult sqlite_query(const std::string& path, const std::string& sql, const 
   return r;
 }
 
+void sqlite_scan(const std::string& path, const table::Schema& schema, const std::function<void(table::Fields&)>& fn) {
+  if (!std::filesystem::exists(path))
+    throw UsageError("no database at " + path + " yet (run `sluice stream` or `sluice run` first)");
+  sqlite3* db = open_db(path, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX);
+  std::string sql = "SELECT ";
+  for (size_t i = 0; i < schema.columns().size(); ++i) sql += (i ? ",\"" : "\"") + schema.columns()[i].name + "\"";
+  sql += " FROM \"" + schema.table() + "\"";
+  sqlite3_stmt* st = nullptr;
+  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) != SQLITE_OK) {
+    std::string msg = sqlite3_errmsg(db);
+    sqlite3_close(db);
+    throw UsageError("reading table " + schema.table() + " of " + path + ": " + msg);
+  }
+  table::Fields row(schema.columns().size());
+  int rc;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    for (size_t i = 0; i < row.size(); ++i) {
+      int c = static_cast<int>(i);
+      if (sqlite3_column_type(st, c) == SQLITE_NULL) {
+        row[i].reset();
+        continue;
+      }
+      switch (schema.columns()[i].type) {
+        case table::ColumnType::int32:
+        case table::ColumnType::bigint:
+        case table::ColumnType::timestamp: row[i] = std::to_string(sqlite3_column_int64(st, c)); break;
+        case table::ColumnType::float64: row[i] = table::canonical_real(sqlite3_column_double(st, c)); break;
+        case table::ColumnType::boolean: row[i] = sqlite3_column_int(st, c) ? "true" : "false"; break;
+        case table::ColumnType::uuid:
+          if (sqlite3_column_type(st, c) == SQLITE_BLOB && sqlite3_column_bytes(st, c) == 16) {
+            Uuid u;
+            std::memcpy(u.data(), sqlite3_column_blob(st, c), 16);
+            row[i] = format_uuid(u);
+            break;
+          }
+          [[fallthrough]];
+        case table::ColumnType::text: {
+          auto* p = reinterpret_cast<const char*>(sqlite3_column_text(st, c));
+          row[i] = std::string(p, static_cast<size_t>(sqlite3_column_bytes(st, c)));
+          break;
+        }
+      }
+    }
+    fn(row);
+  }
+  std::string err = rc == SQLITE_DONE ? "" : sqlite3_errmsg(db);
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  if (!err.empty()) throw FatalError("reading table " + schema.table() + " of " + path + ": " + err);
+}
+
 }  // namespace sluice::sinks

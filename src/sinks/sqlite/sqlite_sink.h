@@ -23,6 +23,7 @@
 #include "metrics/registry.h"
 #include "sinks/sink.h"
 #include "sinks/table_reader.h"
+#include "table/row_text.h"
 
 namespace sluice::sinks {
 
@@ -58,6 +59,11 @@ std::string sqlite_create_table(const table::Schema& schema);
 // each row as display text (nullopt for NULL; UUID blobs as canonical text). Throws
 // UsageError with SQLite's message for bad SQL, FatalError if the file cannot open.
 QueryResult sqlite_query(const std::string& path, const std::string& sql, const std::vector<std::string>& params = {});
+
+// Every row of the schema's table, its columns in schema order as canonical text
+// (table/row_text.h), one at a time (bounded memory). Throws UsageError if there is no
+// database or table yet.
+void sqlite_scan(const std::string& path, const table::Schema& schema, const std::function<void(table::Fields&)>& fn);
 
 // Registers uuid(text) -> blob and uuid_text(blob) -> text on a connection.
 void register_uuid_functions(sqlite3* db);
