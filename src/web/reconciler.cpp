@@ -7,10 +7,10 @@
 #include <set>
 #include <vector>
 
-#include "common/uuid.h"
 #include "log/read_ranges.h"
 #include "sinks/factory/table_view.h"
 #include "stream/row_parser.h"
+#include "table/row_text.h"
 #include "web/dead_letters.h"
 
 namespace sluice::web {
@@ -23,12 +23,8 @@ constexpr size_t kKeyChunk = 5000;                       // keys looked up toget
 // type they do not look up.
 std::optional<std::string> key_text(const table::Value& v) {
   using K = table::Value::Kind;
-  switch (v.kind) {
-    case K::uuid: return format_uuid(v.uuid);
-    case K::text: return std::string(v.text);
-    case K::integer: return std::to_string(v.integer);
-    default: return std::nullopt;
-  }
+  bool looked_up = v.kind == K::uuid || v.kind == K::text || v.kind == K::integer;
+  return looked_up ? table::canonical(v) : std::nullopt;
 }
 
 }  // namespace
